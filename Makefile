@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both build .venv from the lock files.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL := postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(BIN)/tokenward serve
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The whole suite on SQLite, then again on PostgreSQL where it answers at 127.0.0.1:5432.
+test: lint
+	$(BIN)/python -m pytest
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		echo "== the same suite on PostgreSQL ($(PG_URL)) =="; \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest; \
+	else \
+		echo "== PostgreSQL run skipped: nothing answers at 127.0.0.1:5432 =="; \
+	fi
+
+clean:
+	rm -rf $(VENV)

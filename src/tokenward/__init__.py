@@ -1,0 +1,1 @@
+"""tokenward: a self-hosted API authentication server for tracker APIs."""

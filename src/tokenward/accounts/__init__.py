@@ -1,0 +1,1 @@
+"""Accounts: the user model, roles, the System user and API permission."""

@@ -1,0 +1,9 @@
+"""Django app configuration for accounts."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "tokenward.accounts"
+    label = "accounts"
+    default_auto_field = "django.db.models.BigAutoField"

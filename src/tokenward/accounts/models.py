@@ -1,0 +1,93 @@
+"""The user model: login, role, API permission, local or single-sign-on, and the System user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+SYSTEM_LOGIN = "System"
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", "Administrator"
+    USER = "user", "User"
+    REQUESTER = "requester", "Requester"
+
+
+class AccountType(models.TextChoices):
+    LOCAL = "local", "Local password"
+    SSO = "sso", "Single sign-on"
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(self, login: str, password: str | None = None, **fields: Any) -> User:
+        """Create a user; without a password the account has no usable one."""
+        user = self.model(login=login, **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(login=username)
+
+
+class User(AbstractBaseUser):
+    login = models.CharField(max_length=150, unique=True)
+    email = models.EmailField(blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.USER)
+    is_active = models.BooleanField(default=True)
+    can_use_api_tokens = models.BooleanField(default=True)
+    account_type = models.CharField(
+        max_length=10, choices=AccountType.choices, default=AccountType.LOCAL
+    )
+    is_system = models.BooleanField(default=False, editable=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "login"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            # There is exactly one System user, and it is always an administrator.
+            models.UniqueConstraint(
+                fields=["is_system"], condition=Q(is_system=True), name="one_system_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_system=False) | Q(role="administrator"),
+                name="system_user_is_administrator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.login
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+    @property
+    def is_requester(self) -> bool:
+        return self.role == Role.REQUESTER
+
+    @property
+    def is_sso(self) -> bool:
+        return self.account_type == AccountType.SSO
+
+    @property
+    def name(self) -> str:
+        """The display name: the full name, else the login."""
+        return self.full_name or self.login
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.login

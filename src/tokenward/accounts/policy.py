@@ -1,0 +1,25 @@
+"""Who may use the API at all: the rules every credential obeys after it is verified."""
+
+from __future__ import annotations
+
+from tokenward.accounts.models import User
+from tokenward.errors import AccessDeniedError, ErrorCode
+
+
+def check_api_access(user: User) -> None:
+    """Raise ``AccessDeniedError`` unless ``user`` may call the API.
+
+    Inactive users and Requesters get no API access (Targetprocess); the System user's
+    credentials work only once its password has been set.
+    """
+    if not user.is_active:
+        raise AccessDeniedError(ErrorCode.INACTIVE_USER, "This account is inactive.")
+    if user.is_requester:
+        raise AccessDeniedError(
+            ErrorCode.API_ACCESS_DENIED, "Requester accounts are not granted access to the API."
+        )
+    if user.is_system and not user.has_usable_password():
+        raise AccessDeniedError(
+            ErrorCode.PASSWORD_NOT_SET,
+            "The System user's password is not set; an administrator must set it first.",
+        )

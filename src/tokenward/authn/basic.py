@@ -1,0 +1,79 @@
+"""HTTP Basic authentication (RFC 7617) with login and password."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.contrib.auth import authenticate
+from rest_framework.request import Request
+
+from tokenward.accounts.models import User
+from tokenward.accounts.policy import check_api_access
+from tokenward.authn.base import AuthInfo, CredentialFailed, Transport
+from tokenward.errors import AccessDeniedError, CredentialError, ErrorCode
+
+REALM = 'Basic realm="tokenward", charset="UTF-8"'
+MAX_HEADER_LENGTH = 4096
+INVALID_LOGIN = "Invalid username or password."
+
+
+def _malformed(detail: str) -> CredentialFailed:
+    return CredentialFailed(CredentialError(ErrorCode.INVALID_CREDENTIALS, detail), REALM)
+
+
+def parse_basic_credentials(header: str) -> tuple[str, str]:
+    """Return ``(login, password)`` from an ``Authorization: Basic`` value.
+
+    The credentials are UTF-8 and split at the first colon, so passwords may hold colons.
+    Raise ``CredentialFailed`` with a sentence naming what is wrong with the header.
+    """
+    if len(header) > MAX_HEADER_LENGTH:
+        raise _malformed("Invalid Basic header. The header is too long.")
+    parts = header.split()
+    if len(parts) != 2:
+        raise _malformed(
+            "Invalid Basic header. The credentials must be one base64 string after 'Basic'."
+        )
+    try:
+        decoded = base64.b64decode(parts[1], validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise _malformed("Invalid Basic header. The credentials are not valid base64.") from None
+    except UnicodeDecodeError:
+        raise _malformed("Invalid Basic header. The credentials are not valid UTF-8.") from None
+    login, colon, password = decoded.partition(":")
+    if not colon:
+        raise _malformed("Invalid Basic header. The credentials must be 'login:password'.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in decoded):
+        raise _malformed("Invalid Basic header. The credentials contain control characters.")
+    return login, password
+
+
+class BasicAuthentication(Transport):
+    """``Authorization: Basic base64(login:password)``."""
+
+    method = "basic"
+    challenge = REALM
+
+    def presented(self, request: Request) -> bool:
+        return _scheme(request) == "basic"
+
+    def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
+        if not self.presented(request):
+            return None
+        login, password = parse_basic_credentials(request.META["HTTP_AUTHORIZATION"])
+        # Unknown logins cost a password hash too (Django's ModelBackend), so timing does
+        # not tell them apart from wrong passwords.
+        user = authenticate(request._request, username=login, password=password)
+        if user is None or not user.is_active:
+            raise CredentialFailed(CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN))
+        try:
+            check_api_access(user)
+        except AccessDeniedError as error:
+            raise CredentialFailed(error, REALM) from None
+        return user, AuthInfo(method=self.method)
+
+
+def _scheme(request: Request) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    return header.split(" ", 1)[0].lower() if header else ""

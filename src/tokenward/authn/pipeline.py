@@ -1,0 +1,45 @@
+"""The one authentication pipeline, shared by REST and GraphQL: transports in a fixed order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from tokenward.accounts.models import User
+from tokenward.authn.base import AuthInfo, Transport, invalid_request
+from tokenward.authn.basic import BasicAuthentication
+from tokenward.authn.session import SessionCookieAuthentication
+
+
+def transports() -> Sequence[Transport]:
+    """Return the transports in the order they are tried; explicit credentials come first."""
+    return (BasicAuthentication(), SessionCookieAuthentication())
+
+
+class PipelineAuthentication(BaseAuthentication):
+    """Try each transport in order; refuse a request that carries two explicit credentials.
+
+    The method that authenticated is recorded on the Django request as
+    ``tokenward_auth_method`` (and is ``request.auth.method``).
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
+        chain = transports()
+        explicit = [t for t in chain if not t.ambient and t.presented(request)]
+        if len(explicit) > 1:
+            names = ", ".join(t.method for t in explicit)
+            raise invalid_request(
+                f"The request carries more than one credential ({names}); send exactly one."
+            )
+        for transport in explicit or chain:
+            result = transport.authenticate(request)
+            if result is not None:
+                request._request.tokenward_auth_method = transport.method
+                return result
+        return None
+
+    def authenticate_header(self, request: Request) -> str:
+        challenges = dict.fromkeys(t.challenge for t in transports() if t.challenge)
+        return ", ".join(challenges)

@@ -1,0 +1,215 @@
+"""The ``tokenward`` command: serve, migrate, and manage users and projects."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+ROLES = ("administrator", "user", "requester")
+
+
+class CommandError(Exception):
+    """A command cannot be carried out; its message is printed as one line on stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tokenward.settings")
+    import django
+
+    django.setup()
+
+
+def _read_password_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandError("No password was given on standard input.")
+    return password
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_serve(args: argparse.Namespace) -> NoReturn:
+    """Migrate, create the first accounts, then replace this process with gunicorn."""
+    from tokenward.accounts.services import ensure_bootstrap_accounts
+
+    cmd_migrate(args)
+    boot = ensure_bootstrap_accounts(os.environ.get("TOKENWARD_ADMIN_PASSWORD"))
+    if boot.created_admin:
+        print("Created the administrator account 'admin'.", flush=True)
+        if boot.admin_password:
+            # Printed once to the terminal, never logged: it is not stored anywhere else.
+            print(f"Its password, shown only now: {boot.admin_password}", flush=True)
+    host = args.host or os.environ.get("TOKENWARD_HOST", "127.0.0.1")
+    port = args.port or os.environ.get("TOKENWARD_PORT", "8000")
+    workers = args.workers or os.environ.get("TOKENWARD_WORKERS", "2")
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    print(f"tokenward serving on http://{bind}/", flush=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "tokenward.wsgi:application",
+        "--config",
+        "python:tokenward.gunicorn_conf",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606  (a fixed argv, no shell)
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    from tokenward.accounts import services
+
+    password = _read_password_stdin() if args.password_stdin else None
+    try:
+        user = services.create_user(
+            args.login,
+            email=args.email,
+            full_name=args.name,
+            role=args.role,
+            can_use_api_tokens=False if args.no_api_tokens else None,
+            account_type="sso" if args.sso else "local",
+            password=password,
+        )
+    except services.AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Created user {user.login!r} (id {user.id}, {user.role}).")
+
+
+def cmd_user_set_password(args: argparse.Namespace) -> None:
+    from tokenward.accounts import services
+
+    try:
+        user = services.find_user(args.login)
+        services.set_password(user, _read_password_stdin())
+    except services.AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Set the password of {user.login!r}.")
+
+
+def _set_active(args: argparse.Namespace, active: bool) -> None:
+    from tokenward.accounts import services
+
+    try:
+        user = services.find_user(args.login)
+        services.set_active(user, active)
+    except services.AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{'Activated' if active else 'Deactivated'} {user.login!r}.")
+
+
+def cmd_user_list(_args: argparse.Namespace) -> None:
+    from tokenward.accounts.models import User
+
+    rows = [("ID", "LOGIN", "ROLE", "ACTIVE", "API TOKENS", "ACCOUNT", "NAME", "E-MAIL")]
+    for u in User.objects.order_by("id"):
+        rows.append(
+            (
+                str(u.id),
+                u.login,
+                u.role,
+                "yes" if u.is_active else "no",
+                "yes" if u.can_use_api_tokens else "no",
+                u.account_type,
+                u.full_name,
+                u.email,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def cmd_project_add(args: argparse.Namespace) -> None:
+    from tokenward.tracker import services
+
+    try:
+        project = services.create_project(
+            short_name=args.shortname,
+            name=args.name,
+            is_public=args.public,
+            leader_login=args.leader,
+            member_logins=args.member or [],
+        )
+    except services.ProjectError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Created project {project.short_name!r} (id {project.id}).")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tokenward", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="migrate, then serve with gunicorn")
+    serve.add_argument("--host")
+    serve.add_argument("--port")
+    serve.add_argument("--workers")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="create or update the database").set_defaults(func=cmd_migrate)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True, parser_class=_Parser
+    )
+    add = user.add_parser("add", help="create a user")
+    add.add_argument("login")
+    add.add_argument("--email", default="")
+    add.add_argument("--name", default="")
+    add.add_argument("--role", choices=ROLES, default="user")
+    add.add_argument("--no-api-tokens", action="store_true")
+    add.add_argument("--sso", action="store_true", help="a single-sign-on account")
+    add.add_argument("--password-stdin", action="store_true")
+    add.set_defaults(func=cmd_user_add)
+    setpw = user.add_parser("set-password", help="set a password read from standard input")
+    setpw.add_argument("login")
+    setpw.add_argument("--password-stdin", action="store_true", required=True)
+    setpw.set_defaults(func=cmd_user_set_password)
+    for name, active in (("activate", True), ("deactivate", False)):
+        cmd = user.add_parser(name, help=f"{name} a user")
+        cmd.add_argument("login")
+        cmd.set_defaults(func=lambda args, active=active: _set_active(args, active))
+    user.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
+
+    project = sub.add_parser("project", help="manage projects").add_subparsers(
+        dest="project_command", required=True, parser_class=_Parser
+    )
+    padd = project.add_parser("add", help="create a project")
+    padd.add_argument("shortname")
+    padd.add_argument("--name", required=True)
+    padd.add_argument("--public", action="store_true")
+    padd.add_argument("--leader")
+    padd.add_argument("--member", nargs="+", metavar="LOGIN")
+    padd.set_defaults(func=cmd_project_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; return the process exit status."""
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], None] = args.func
+    _setup_django()
+    try:
+        func(args)
+    except CommandError as exc:
+        print(f"tokenward: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

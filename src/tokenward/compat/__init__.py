@@ -1,0 +1,1 @@
+"""The seed documents' paths, as thin aliases of the canonical API."""

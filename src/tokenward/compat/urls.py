@@ -1,0 +1,3 @@
+"""URLs of the seed documents' paths."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The tracker that tokenward protects: projects and user stories, REST and GraphQL."""

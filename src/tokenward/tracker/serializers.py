@@ -1,0 +1,154 @@
+"""The canonical JSON/XML representations of users, projects and user stories."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from tokenward.accounts.models import AccountType, Role, User
+from tokenward.tracker.models import Project, StoryState, UserStory
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "login", "name"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    account_type = serializers.ChoiceField(choices=AccountType.choices, required=False)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "login",
+            "name",
+            "full_name",
+            "email",
+            "role",
+            "is_active",
+            "can_use_api_tokens",
+            "account_type",
+            "is_system",
+            "date_joined",
+        ]
+        read_only_fields = ["id", "name", "is_system", "date_joined"]
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is not None and self.instance.is_system:
+            if attrs.get("role", Role.ADMINISTRATOR) != Role.ADMINISTRATOR:
+                raise serializers.ValidationError({"role": "The System user is an administrator."})
+            if attrs.get("is_active") is False:
+                raise serializers.ValidationError(
+                    {"is_active": "The System user cannot be deactivated."}
+                )
+            if "login" in attrs and attrs["login"] != self.instance.login:
+                raise serializers.ValidationError({"login": "The System user keeps its login."})
+        return attrs
+
+
+class MeSerializer(UserSerializer):
+    """The current user, and the method that authenticated this request."""
+
+    auth_method = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "auth_method"]
+        read_only_fields = UserSerializer.Meta.fields
+
+    def get_auth_method(self, _user: User) -> str | None:
+        request = self.context.get("request")
+        return getattr(request._request, "tokenward_auth_method", None) if request else None
+
+
+class PasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=4096)
+
+    def validate_password(self, value: str) -> str:
+        try:
+            validate_password(value, self.context.get("user"))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from None
+        return value
+
+
+class ProjectRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = ["id", "name", "short_name"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    uri = serializers.SerializerMethodField()
+    leader = UserRefSerializer(read_only=True)
+    created_by = UserRefSerializer(read_only=True)
+    members = UserRefSerializer(many=True, read_only=True)
+    leader_id = serializers.PrimaryKeyRelatedField(
+        source="leader",
+        queryset=User.objects.all(),
+        write_only=True,
+        required=False,
+        allow_null=True,
+    )
+    member_ids = serializers.PrimaryKeyRelatedField(
+        source="members",
+        queryset=User.objects.all(),
+        many=True,
+        write_only=True,
+        required=False,
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "uri",
+            "name",
+            "short_name",
+            "is_public",
+            "leader",
+            "created_by",
+            "members",
+            "created_at",
+            "leader_id",
+            "member_ids",
+        ]
+        read_only_fields = ["id", "uri", "created_at"]
+
+    def get_uri(self, project: Project) -> str:
+        return f"projects/{project.id}"
+
+
+class UserStorySerializer(serializers.ModelSerializer):
+    project = ProjectRefSerializer(read_only=True)
+    owner = UserRefSerializer(read_only=True)
+    project_id = serializers.PrimaryKeyRelatedField(
+        source="project", queryset=Project.objects.all(), write_only=True
+    )
+    owner_id = serializers.PrimaryKeyRelatedField(
+        source="owner",
+        queryset=User.objects.all(),
+        write_only=True,
+        required=False,
+        allow_null=True,
+    )
+    state = serializers.ChoiceField(choices=StoryState.choices, required=False)
+
+    class Meta:
+        model = UserStory
+        fields = [
+            "id",
+            "name",
+            "description",
+            "project",
+            "owner",
+            "state",
+            "created_at",
+            "modified_at",
+            "project_id",
+            "owner_id",
+        ]
+        read_only_fields = ["id", "created_at", "modified_at"]

@@ -1,0 +1,1 @@
+"""Web pages: log in, log out, the profile."""

@@ -1,0 +1,20 @@
+"""URLs of the web pages."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tokenward.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", views.profile, name="profile"),
+]
