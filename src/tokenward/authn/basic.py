@@ -37,10 +37,10 @@ def parse_basic_credentials(header: str) -> tuple[str, str]:
         )
     try:
         decoded = base64.b64decode(parts[1], validate=True).decode("utf-8")
+    except UnicodeDecodeError:  # a ValueError too: caught first
+        raise _malformed("Invalid Basic header. The credentials are not valid UTF-8.") from None
     except (binascii.Error, ValueError):
         raise _malformed("Invalid Basic header. The credentials are not valid base64.") from None
-    except UnicodeDecodeError:
-        raise _malformed("Invalid Basic header. The credentials are not valid UTF-8.") from None
     login, colon, password = decoded.partition(":")
     if not colon:
         raise _malformed("Invalid Basic header. The credentials must be 'login:password'.")

@@ -1,0 +1,158 @@
+"""The canonical user-stories API: read with the project, written by its members."""
+
+from __future__ import annotations
+
+import pytest
+
+from tokenward.tracker.models import UserStory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stories(make_story, private_project, public_project, make_project, member):
+    hidden = make_project(short_name="HID")
+    return {
+        "private": make_story(private_project, name="Private story", owner=member),
+        "public": make_story(public_project, name="Public story"),
+        "hidden": make_story(hidden, name="Hidden story"),
+    }
+
+
+def names(response) -> list[str]:
+    return sorted(s["name"] for s in response.json())
+
+
+def test_anonymous_reads_stories_of_public_projects_only(api, stories):
+    response = api.get("/api/stories/")
+
+    assert response.status_code == 200
+    assert names(response) == ["Public story"]
+
+
+def test_member_reads_stories_of_their_projects(as_basic, member, stories):
+    assert names(as_basic(member).get("/api/stories/")) == ["Private story", "Public story"]
+
+
+def test_administrator_reads_every_story(as_basic, admin, stories):
+    assert len(as_basic(admin).get("/api/stories/").json()) == 3
+
+
+def test_stories_filter_by_project(as_basic, admin, stories, private_project):
+    response = as_basic(admin).get(f"/api/stories/?project={private_project.id}")
+
+    assert names(response) == ["Private story"]
+
+
+def test_non_numeric_project_filter_is_400(api, stories):
+    response = api.get("/api/stories/?project=abc")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"project": ["A project id is a number."]}
+
+
+def test_story_detail(as_basic, member, stories, private_project):
+    story = stories["private"]
+
+    response = as_basic(member).get(f"/api/stories/{story.id}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["name"] == "Private story"
+    assert body["project"] == {
+        "id": private_project.id,
+        "name": "Secret Project",
+        "short_name": "SEC",
+    }
+    assert body["owner"]["login"] == "mwhite"
+    assert body["state"] == "open"
+
+
+def test_private_story_is_401_anonymous_and_403_outsider(api, as_basic, outsider, stories):
+    url = f"/api/stories/{stories['private'].id}"
+
+    assert api.get(url).status_code == 401
+    assert as_basic(outsider).get(url).status_code == 403
+
+
+def test_member_creates_a_story_owned_by_themselves(as_basic, member, private_project):
+    response = as_basic(member).post(
+        "/api/stories/",
+        {"name": "Write docs", "description": "All of them", "project_id": private_project.id},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    story = UserStory.objects.get(name="Write docs")
+    assert story.owner == member
+    assert story.project == private_project
+    assert response.json()["id"] == story.id
+
+
+def test_outsider_cannot_write_stories_of_a_public_project(as_basic, outsider, public_project):
+    response = as_basic(outsider).post(
+        "/api/stories/", {"name": "Graffiti", "project_id": public_project.id}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Only members of this project change its stories."
+    assert not UserStory.objects.exists()
+
+
+def test_anonymous_cannot_write_stories(api, public_project):
+    response = api.post(
+        "/api/stories/", {"name": "Graffiti", "project_id": public_project.id}, format="json"
+    )
+
+    assert response.status_code == 401
+    assert not UserStory.objects.exists()
+
+
+def test_unknown_project_or_state_is_400(as_basic, admin, private_project):
+    unknown = as_basic(admin).post(
+        "/api/stories/", {"name": "x", "project_id": 999999}, format="json"
+    )
+    bad_state = as_basic(admin).post(
+        "/api/stories/",
+        {"name": "x", "project_id": private_project.id, "state": "sleeping"},
+        format="json",
+    )
+
+    assert unknown.status_code == 400
+    assert "project_id" in unknown.json()["errors"]
+    assert bad_state.status_code == 400
+    assert "state" in bad_state.json()["errors"]
+    assert not UserStory.objects.exists()
+
+
+def test_member_updates_and_deletes_stories(as_basic, member, stories):
+    url = f"/api/stories/{stories['private'].id}"
+
+    changed = as_basic(member).patch(url, {"state": "done"}, format="json")
+    assert changed.status_code == 200
+    assert changed.json()["state"] == "done"
+
+    assert as_basic(member).delete(url).status_code == 204
+    assert not UserStory.objects.filter(id=stories["private"].id).exists()
+
+
+def test_member_cannot_move_a_story_into_a_project_they_do_not_belong_to(as_basic, member, stories):
+    hidden_project = stories["hidden"].project
+
+    response = as_basic(member).patch(
+        f"/api/stories/{stories['private'].id}", {"project_id": hidden_project.id}, format="json"
+    )
+
+    assert response.status_code == 403
+    stories["private"].refresh_from_db()
+    assert stories["private"].project.short_name == "SEC"
+
+
+def test_outsider_cannot_change_a_public_story(as_basic, outsider, stories):
+    response = as_basic(outsider).patch(
+        f"/api/stories/{stories['public'].id}", {"name": "Defaced"}, format="json"
+    )
+
+    assert response.status_code == 403
+    stories["public"].refresh_from_db()
+    assert stories["public"].name == "Public story"

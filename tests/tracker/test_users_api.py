@@ -1,0 +1,125 @@
+"""The canonical users API: every API user reads, administrators manage, and "me"."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import basic_header
+from tokenward.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def system(db):
+    from tokenward.accounts.services import ensure_bootstrap_accounts
+
+    ensure_bootstrap_accounts("throwaway-admin-pw-1")
+    return User.objects.get(is_system=True)
+
+
+def test_anonymous_cannot_list_users(api, member):
+    response = api.get("/api/users/")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_users_list_their_fellow_users(as_basic, member, admin):
+    response = as_basic(member).get("/api/users/")
+
+    assert response.status_code == 200
+    logins = sorted(u["login"] for u in response.json())
+    assert logins == ["boss", "mwhite"]
+    assert "password" not in response.json()[0]
+
+
+def test_me_describes_the_caller_and_honours_fields(as_basic, member):
+    response = as_basic(member).get("/api/users/me?fields=login,name,role,auth_method")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "login": "mwhite",
+        "name": "Mary White",
+        "role": "user",
+        "auth_method": "basic",
+    }
+
+
+def test_administrator_creates_a_user(as_basic, admin):
+    response = as_basic(admin).post(
+        "/api/users/",
+        {"login": "newbie", "email": "n@example.com", "role": "requester"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    user = User.objects.get(login="newbie")
+    assert user.role == "requester"
+    assert user.can_use_api_tokens is False
+    assert not user.has_usable_password()
+
+
+def test_user_cannot_create_users(as_basic, member):
+    response = as_basic(member).post("/api/users/", {"login": "sneaky"}, format="json")
+
+    assert response.status_code == 403
+    assert not User.objects.filter(login="sneaky").exists()
+
+
+def test_duplicate_login_is_400(as_basic, admin, member):
+    response = as_basic(admin).post("/api/users/", {"login": "mwhite"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert User.objects.filter(login="mwhite").count() == 1
+
+
+def test_administrator_deactivates_a_user_and_their_basic_stops_working(as_basic, admin, member):
+    response = as_basic(admin).patch(f"/api/users/{member.id}", {"is_active": False}, format="json")
+
+    assert response.status_code == 200
+    assert as_basic(member).get("/api/users/me").status_code == 401
+
+
+def test_system_user_cannot_be_deactivated_or_demoted(as_basic, admin, system):
+    url = f"/api/users/{system.id}"
+
+    assert as_basic(admin).patch(url, {"is_active": False}, format="json").status_code == 400
+    assert as_basic(admin).patch(url, {"role": "user"}, format="json").status_code == 400
+    system.refresh_from_db()
+    assert system.is_active and system.role == "administrator"
+
+
+def test_system_user_basic_works_only_once_its_password_is_set(api, as_basic, admin, system):
+    new_password = "system-password-for-tests-42"
+    header = basic_header("System", new_password)
+    assert api.get("/api/users/me", HTTP_AUTHORIZATION=header).status_code == 401
+
+    response = as_basic(admin).post(
+        f"/api/users/{system.id}/password", {"password": new_password}, format="json"
+    )
+
+    assert response.status_code == 204
+    me = api.get("/api/users/me", HTTP_AUTHORIZATION=header)
+    assert me.status_code == 200
+    assert me.json()["is_system"] is True
+
+
+def test_weak_password_is_refused(as_basic, admin, member):
+    response = as_basic(admin).post(
+        f"/api/users/{member.id}/password", {"password": "123"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "password" in response.json()["errors"]
+    assert as_basic(member).get("/api/users/me").status_code == 200
+
+
+def test_users_cannot_set_passwords(as_basic, member, admin):
+    response = as_basic(member).post(
+        f"/api/users/{admin.id}/password", {"password": "taken-over-123456"}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert as_basic(admin).get("/api/users/me").status_code == 200
