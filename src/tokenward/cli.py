@@ -203,10 +203,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], None] = args.func
     _setup_django()
+    from django.db import DatabaseError
+
     try:
         func(args)
     except CommandError as exc:
         print(f"tokenward: {exc}", file=sys.stderr)
+        return 1
+    except DatabaseError as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(
+            f"tokenward: database error ({first_line}); run 'tokenward migrate' first.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -8,3 +8,5 @@ timeout = 30
 graceful_timeout = 10
 # Trust X-Forwarded-* only from the local proxy.
 forwarded_allow_ips = "127.0.0.1,::1"
+# gunicorn 27 opens a control socket in ~/.gunicorn shared by every instance; not needed here.
+control_socket_disable = True

@@ -4,6 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from tokenward.tracker.graphql_view import GraphQLView
 from tokenward.web import errors as web_errors
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include("tokenward.compat.urls")),
     path("api/", include("tokenward.tracker.urls")),
+    path("graphql", GraphQLView.as_view(), name="graphql"),
     path("", include("tokenward.web.urls")),
 ]
 

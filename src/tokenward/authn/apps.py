@@ -8,4 +8,4 @@ class AuthnConfig(AppConfig):
     label = "authn"
 
     def ready(self) -> None:
-        from tokenward import config  # noqa: F401  (registers the settings-reset receiver)
+        from tokenward.authn import openapi  # noqa: F401  (registers the schema extension)

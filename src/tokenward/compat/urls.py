@@ -1,3 +1,47 @@
-"""URLs of the seed documents' paths."""
+"""URLs of the seed documents' paths, each an alias of a canonical view."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import re_path
+
+from tokenward.compat.targetprocess import LoggedUserView, UserStoriesView
+from tokenward.compat.youtrack import AdminProjectsView
+from tokenward.tracker.views import UserViewSet
+
+LIST = {"get": "list"}
+DETAIL = {"get": "retrieve"}
+
+
+def any_case(segment: str) -> str:
+    """Return a regex matching ``segment`` in any letter case.
+
+    Character classes rather than ``(?i)``: Django cannot reverse inline flags, and one
+    unreversible pattern breaks ``reverse()`` for every URL. A class's first character is
+    the documented spelling, which is what ``reverse()`` produces.
+    """
+    return "".join(f"[{ch}{ch.swapcase()}]" if ch.isalpha() else ch for ch in segment)
+
+
+TP_LOGGED_USER = any_case("api/v1/Users/LoggedUser")
+TP_STORIES = any_case("api/v1/UserStories")
+
+urlpatterns = [
+    # Targetprocess REST v1; its paths are case-insensitive (the seed's curl example writes
+    # /api/v1/userstories/) and take an optional trailing slash.
+    re_path(rf"^{TP_LOGGED_USER}/?$", LoggedUserView.as_view(), name="tp-logged-user"),
+    re_path(rf"^{TP_STORIES}/?$", UserStoriesView.as_view(LIST), name="tp-stories"),
+    re_path(
+        rf"^{TP_STORIES}/(?P<pk>[0-9]{{1,18}})/?$",
+        UserStoriesView.as_view(DETAIL),
+        name="tp-story",
+    ),
+    # YouTrack: a project id is "0-<number>"; the bare number is accepted too.
+    re_path(r"^api/admin/projects/?$", AdminProjectsView.as_view(LIST), name="yt-projects"),
+    re_path(
+        r"^api/admin/projects/(?:0-)?(?P<pk>[0-9]{1,18})/?$",
+        AdminProjectsView.as_view(DETAIL),
+        name="yt-project",
+    ),
+    # TrialGrid: the canonical user list.
+    re_path(r"^api/v2/users/?$", UserViewSet.as_view(LIST), name="tg-users"),
+]
