@@ -123,3 +123,26 @@ def test_users_cannot_set_passwords(as_basic, member, admin):
 
     assert response.status_code == 403
     assert as_basic(admin).get("/api/users/me").status_code == 200
+
+
+def test_administrator_creates_an_inactive_user(as_basic, admin):
+    response = as_basic(admin).post(
+        "/api/users/", {"login": "dormant", "is_active": False}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["is_active"] is False
+    assert User.objects.get(login="dormant").is_active is False
+
+
+@pytest.mark.parametrize("login", ["has:colon", "has space", ""])
+def test_logins_basic_cannot_carry_are_refused_on_create_and_change(as_basic, admin, member, login):
+    created = as_basic(admin).post("/api/users/", {"login": login}, format="json")
+    changed = as_basic(admin).patch(f"/api/users/{member.id}", {"login": login}, format="json")
+
+    assert created.status_code == 400
+    assert "login" in created.json()["errors"]
+    assert changed.status_code == 400
+    member.refresh_from_db()
+    assert member.login == "mwhite"
+    assert User.objects.count() == 2

@@ -36,6 +36,17 @@ def find_user(login: str) -> User:
         raise AccountError(f"There is no user with the login {login!r}.") from None
 
 
+def validate_login(login: str) -> str:
+    """Return ``login`` stripped. Raise ``AccountError`` unless Basic can carry it.
+
+    Basic splits at the first colon, so a login never holds one.
+    """
+    login = login.strip()
+    if not login or len(login) > 150 or any(ch.isspace() or ch == ":" for ch in login):
+        raise AccountError("A login is 1 to 150 characters, without spaces or colons.")
+    return login
+
+
 def create_user(
     login: str,
     *,
@@ -45,14 +56,13 @@ def create_user(
     can_use_api_tokens: bool | None = None,
     account_type: AccountType | str = AccountType.LOCAL,
     password: str | None = None,
+    is_active: bool = True,
 ) -> User:
     """Create and return a user. Raise ``AccountError`` if a field is invalid or taken.
 
     The API-token permission defaults to on for administrators and users, off for Requesters.
     """
-    login = login.strip()
-    if not login or len(login) > 150 or any(ch.isspace() or ch == ":" for ch in login):
-        raise AccountError("A login is 1 to 150 characters, without spaces or colons.")
+    login = validate_login(login)
     if role not in Role.values:
         raise AccountError(f"The role must be one of: {', '.join(Role.values)}.")
     if account_type not in AccountType.values:
@@ -73,6 +83,7 @@ def create_user(
         role=role,
         can_use_api_tokens=can_use_api_tokens,
         account_type=account_type,
+        is_active=is_active,
     )
     if password is not None:
         _validate_password(password, user)

@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from tokenward.accounts import services as accounts
 from tokenward.accounts.models import AccountType, Role, User
 from tokenward.tracker.models import Project, StoryState, UserStory
 
@@ -36,6 +37,12 @@ class UserSerializer(serializers.ModelSerializer):
             "date_joined",
         ]
         read_only_fields = ["id", "name", "is_system", "date_joined"]
+
+    def validate_login(self, value: str) -> str:
+        try:
+            return accounts.validate_login(value)
+        except accounts.AccountError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate(self, attrs: dict) -> dict:
         if self.instance is not None and self.instance.is_system:
