@@ -18,6 +18,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_number(name: str) -> int | str | None:
+    """Return the variable as a number; a bad value is kept for the system checks to report."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else (value or None)
+
+
 DATA_DIR = data_dir()
 SECRET_KEY = read_or_create_key("secret_key", "TOKENWARD_SECRET_KEY")
 DEBUG = _env_bool("TOKENWARD_DEBUG", False)
@@ -36,11 +42,14 @@ INSTALLED_APPS = [
     "tokenward.accounts",
     "tokenward.authn",
     "tokenward.tracker",
+    "tokenward.tokens",
+    "tokenward.audit",
     "tokenward.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tokenward.authn.middleware.QueryCredentialMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -147,6 +156,14 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TOKENWARD = {
+    # Token digests are keyed apart from SECRET_KEY: rotating one leaves the other alone.
+    "TOKEN_DIGEST_KEY": read_or_create_key("token_key", "TOKENWARD_TOKEN_KEY"),
+    "PERSONAL_TOKEN_MAX_DAYS": _env_number("TOKENWARD_PERSONAL_TOKEN_MAX_DAYS"),
+    "QUERY_STRING_CREDENTIALS": _env_bool("TOKENWARD_QUERY_STRING_CREDENTIALS", True),
+    "PUBLIC_URL": os.environ.get("TOKENWARD_PUBLIC_URL", ""),
+}
 
 EMAIL_BACKEND = os.environ.get(
     "TOKENWARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -23,3 +23,16 @@ def check_api_access(user: User) -> None:
             ErrorCode.PASSWORD_NOT_SET,
             "The System user's password is not set; an administrator must set it first.",
         )
+
+
+def check_token_use(user: User) -> None:
+    """Raise ``AccessDeniedError`` unless ``user``'s API tokens may be used right now.
+
+    On top of ``check_api_access``: the live "can use API tokens" permission. Switching it
+    off disables every token of the user without deleting one.
+    """
+    check_api_access(user)
+    if not user.can_use_api_tokens:
+        raise AccessDeniedError(
+            ErrorCode.API_TOKENS_DISABLED, "This account may not use API tokens."
+        )

@@ -66,7 +66,9 @@ class BasicAuthentication(Transport):
         # not tell them apart from wrong passwords.
         user = authenticate(request._request, username=login, password=password)
         if user is None or not user.is_active:
-            raise CredentialFailed(CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN))
+            raise CredentialFailed(
+                CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM
+            )
         try:
             check_api_access(user)
         except AccessDeniedError as error:

@@ -10,19 +10,37 @@ from rest_framework.request import Request
 from tokenward.accounts.models import User
 from tokenward.authn.base import AuthInfo, Transport, invalid_request
 from tokenward.authn.basic import BasicAuthentication
+from tokenward.authn.scopes import enforce_scope
 from tokenward.authn.session import SessionCookieAuthentication
+from tokenward.authn.tokens import (
+    AccessKeyHeaderAuthentication,
+    AccessTokenQueryAuthentication,
+    BearerTokenAuthentication,
+    TokenSchemeAuthentication,
+)
+
+# Stateless: one instance of each serves every request.
+_TRANSPORTS: tuple[Transport, ...] = (
+    BasicAuthentication(),
+    BearerTokenAuthentication(),
+    TokenSchemeAuthentication(),
+    AccessKeyHeaderAuthentication(),
+    AccessTokenQueryAuthentication(),
+    SessionCookieAuthentication(),
+)
 
 
 def transports() -> Sequence[Transport]:
     """Return the transports in the order they are tried; explicit credentials come first."""
-    return (BasicAuthentication(), SessionCookieAuthentication())
+    return _TRANSPORTS
 
 
 class PipelineAuthentication(BaseAuthentication):
     """Try each transport in order; refuse a request that carries two explicit credentials.
 
     The method that authenticated is recorded on the Django request as
-    ``tokenward_auth_method`` (and is ``request.auth.method``).
+    ``tokenward_auth_method`` (and is ``request.auth.method``). A token narrowed by scopes
+    is held to them here, so every view, REST and GraphQL, is covered.
     """
 
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
@@ -37,6 +55,7 @@ class PipelineAuthentication(BaseAuthentication):
             result = transport.authenticate(request)
             if result is not None:
                 request._request.tokenward_auth_method = transport.method
+                enforce_scope(request, result[1])
                 return result
         return None
 

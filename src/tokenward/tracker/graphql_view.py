@@ -10,12 +10,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 from strawberry.django.views import GraphQLView as StrawberryView
 
+from tokenward.credentials.scopes import Scope
 from tokenward.errors import ErrorCode
 from tokenward.tracker.graphql_schema import schema
 
@@ -67,6 +69,28 @@ class JSONOnlyNegotiation(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+def _has_mutation(request: Request) -> bool:
+    django_request = request._request
+    if django_request.method == "GET":
+        query = django_request.GET.get("query", "")
+    else:
+        try:
+            body = json.loads(django_request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return False  # strawberry answers the malformed body itself
+        query = body.get("query") if isinstance(body, dict) else None
+    if not isinstance(query, str):
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    return any(
+        isinstance(node, OperationDefinitionNode) and node.operation is OperationType.MUTATION
+        for node in document.definitions
+    )
+
+
 # GraphQL describes itself (introspection); it has no place in the OpenAPI document.
 @extend_schema(exclude=True)
 class GraphQLView(APIView):
@@ -80,6 +104,10 @@ class GraphQLView(APIView):
     permission_classes: list[type] = []
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
+
+    def required_scope(self, request: Request) -> Scope:
+        """A mutation needs the write scope; a query, over GET or POST, needs read."""
+        return Scope.WRITE if _has_mutation(request) else Scope.READ
 
     def get(self, request: Request) -> HttpResponseBase:
         return self._run(request)

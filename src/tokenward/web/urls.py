@@ -17,4 +17,5 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke-token"),
 ]

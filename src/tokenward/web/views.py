@@ -1,10 +1,14 @@
-"""The web pages' views: the start page and the profile (log in and out are Django's)."""
+"""The web pages' views: start page, profile, token revocation (log in and out are Django's)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tokenward.audit.services import ClientInfo
+from tokenward.tokens import personal
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,3 +20,28 @@ def home(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     """Show the logged-in account's details."""
     return render(request, "web/profile.html", {"account": request.user})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Confirm, then revoke one personal access token: the link in the new-token e-mail.
+
+    Owners revoke their own tokens, administrators anyone's; any other token is not found.
+    """
+    token = personal.find_personal_token(token_id)
+    user = request.user
+    if token is None or (token.owner_id != user.pk and not user.is_administrator):
+        raise Http404("There is no such token.")
+    revoked = False
+    if request.method == "POST":
+        revoked = personal.revoke_personal_token(
+            token,
+            by=user,
+            client=ClientInfo(
+                method="web",
+                address=request.META.get("REMOTE_ADDR") or None,
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
+            ),
+        )
+    return render(request, "web/revoke_token.html", {"token": token, "revoked": revoked})

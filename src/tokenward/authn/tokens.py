@@ -1,0 +1,155 @@
+"""Transports that carry a tokenward token string: query, X-Auth-AccessKey, Bearer, Token.
+
+Each transport extracts the string and hands it to the verifier its prefix names. Failures
+carry an RFC 6750 challenge; the error body says which rule the token broke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from rest_framework.request import Request
+
+from tokenward.accounts.models import User
+from tokenward.audit.services import ClientInfo
+from tokenward.authn.base import AuthInfo, CredentialFailed, Transport, invalid_request
+from tokenward.authn.client import client_info
+from tokenward.conf import setting
+from tokenward.credentials.format import TokenType, token_type_of
+from tokenward.errors import CredentialError, ErrorCode
+from tokenward.tokens.personal import verify_personal_token
+from tokenward.tokens.verified import VerifiedToken
+
+MAX_TOKEN_LENGTH = 4096
+Verifier = Callable[[str, ClientInfo], VerifiedToken]
+PERSONAL: Mapping[TokenType, Verifier] = {TokenType.PERSONAL: verify_personal_token}
+
+
+def bearer_challenge(error: CredentialError | None = None, scheme: str = "Bearer") -> str:
+    """Return an RFC 6750 challenge, naming the error when there is one."""
+    challenge = f'{scheme} realm="tokenward"'
+    if error is not None:
+        description = error.detail.replace('"', "'")
+        challenge += f', error="invalid_token", error_description="{description}"'
+    return challenge
+
+
+class TokenTransport(Transport):
+    """A transport whose credential is a token string; subclasses say where it is."""
+
+    scheme = "Bearer"
+    verifiers: Mapping[TokenType, Verifier] = PERSONAL
+
+    def credential(self, request: Request) -> str | None:
+        """Return the token string the request carries here, or None."""
+        raise NotImplementedError
+
+    def presented(self, request: Request) -> bool:
+        return self._raw(request) is not None
+
+    def _raw(self, request: Request) -> str | None:
+        raise NotImplementedError
+
+    def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
+        value = self.credential(request)
+        if value is None:
+            return None
+        try:
+            verified = self._verify(value, client_info(request, self.method))
+        except CredentialError as error:
+            raise CredentialFailed(error, bearer_challenge(error, self.scheme)) from None
+        info = AuthInfo(
+            method=self.method,
+            credential_id=f"{verified.kind}:{verified.token_id}",
+            scopes=verified.scopes,
+        )
+        return verified.owner, info
+
+    def _verify(self, value: str, client: ClientInfo) -> VerifiedToken:
+        if len(value) > MAX_TOKEN_LENGTH or not value.isascii() or not value.isprintable():
+            raise CredentialError(ErrorCode.MALFORMED_TOKEN, "Malformed token.")
+        verifier = self.verifiers.get(token_type_of(value))  # type: ignore[arg-type]
+        if verifier is None:
+            kinds = ", ".join(f"{t.value}_" for t in self.verifiers)
+            raise CredentialError(
+                ErrorCode.MALFORMED_TOKEN, f"Malformed token. Here a token starts with {kinds}."
+            )
+        return verifier(value, client)
+
+
+class AuthorizationSchemeTransport(TokenTransport):
+    """``Authorization: <scheme> <token>``."""
+
+    def _raw(self, request: Request) -> str | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, rest = header.partition(" ")
+        return rest if scheme.lower() == self.scheme.lower() else None
+
+    def credential(self, request: Request) -> str | None:
+        rest = self._raw(request)
+        if rest is None:
+            return None
+        parts = rest.split()
+        if len(parts) != 1:
+            problem = "No token was given" if not parts else "The token must not contain spaces"
+            error = CredentialError(
+                ErrorCode.MALFORMED_TOKEN, f"Invalid {self.scheme} header. {problem}."
+            )
+            raise CredentialFailed(error, bearer_challenge(error, self.scheme))
+        return parts[0]
+
+
+class BearerTokenAuthentication(AuthorizationSchemeTransport):
+    """``Authorization: Bearer <token>`` (RFC 6750 §2.1; YouTrack's permanent tokens)."""
+
+    method = "bearer"
+    scheme = "Bearer"
+    challenge = bearer_challenge()
+
+
+class TokenSchemeAuthentication(AuthorizationSchemeTransport):
+    """``Authorization: Token <token>`` (TrialGrid, DRF's TokenAuthentication clients)."""
+
+    method = "token"
+    scheme = "Token"
+    challenge = bearer_challenge(scheme="Token")
+
+
+class AccessKeyHeaderAuthentication(TokenTransport):
+    """``X-Auth-AccessKey: <token>`` (Tuleap's personal access keys)."""
+
+    method = "access_key"
+
+    def _raw(self, request: Request) -> str | None:
+        return request.META.get("HTTP_X_AUTH_ACCESSKEY")
+
+    def credential(self, request: Request) -> str | None:
+        value = self._raw(request)
+        return None if value is None else value.strip()
+
+
+class AccessTokenQueryAuthentication(TokenTransport):
+    """``?access_token=<token>`` (Targetprocess, Excel web queries; RFC 6750 §2.3).
+
+    A deliberate exception for clients that can only set a URL; a setting turns it off.
+    Replies carry no-store and no-referrer headers (``QueryCredentialMiddleware``).
+    """
+
+    method = "access_token_query"
+    parameter = "access_token"
+
+    def _raw(self, request: Request) -> str | None:
+        return request._request.GET.get(self.parameter)
+
+    def credential(self, request: Request) -> str | None:
+        values = request._request.GET.getlist(self.parameter)
+        if not values:
+            return None
+        if not setting("QUERY_STRING_CREDENTIALS"):
+            raise invalid_request(
+                "Credentials in the query string are turned off on this server; "
+                "send the token in a header."
+            )
+        if len(values) > 1:
+            raise invalid_request(f"The query string carries {self.parameter} more than once.")
+        return values[0]

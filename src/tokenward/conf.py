@@ -1,0 +1,46 @@
+"""tokenward's own settings: the ``TOKENWARD`` dict, read through ``setting()``, never at import."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS: dict[str, Any] = {
+    # The HMAC key for token digests, apart from SECRET_KEY (settings.py reads it from
+    # TOKENWARD_TOKEN_KEY or the data folder).
+    "TOKEN_DIGEST_KEY": "",
+    # The longest lifetime of a personal access token in days; None: no cap.
+    "PERSONAL_TOKEN_MAX_DAYS": None,
+    # Accept ?access_token= and ?token= (Targetprocess, Excel web queries).
+    "QUERY_STRING_CREDENTIALS": True,
+    # Query parameters whose values are credentials: never logged, never echoed.
+    "QUERY_CREDENTIAL_PARAMETERS": ("access_token", "token"),
+    # How long a verified token is trusted without reading its row again. This is the bound
+    # within which a revocation on another server is honoured; 0 reads the row every time.
+    "VERIFIED_TOKEN_CACHE_SECONDS": 1.0,
+    "VERIFIED_TOKEN_CACHE_SIZE": 10_000,
+    # Last use is written at most once per token in this many seconds.
+    "LAST_USE_WRITE_SECONDS": 60,
+    # The public address of the server, for links in e-mails; empty: the request's host.
+    "PUBLIC_URL": "",
+}
+
+
+@cache
+def _merged() -> dict[str, Any]:
+    return {**DEFAULTS, **getattr(settings, "TOKENWARD", {})}
+
+
+def setting(name: str) -> Any:
+    """Return the value of ``TOKENWARD[name]``, else its default."""
+    return _merged()[name]
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    if setting == "TOKENWARD":
+        _merged.cache_clear()

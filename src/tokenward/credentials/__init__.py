@@ -1,0 +1,1 @@
+"""Credential formats, secrets and digests: plain Python, no request and no database."""

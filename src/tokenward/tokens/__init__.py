@@ -1,0 +1,1 @@
+"""Stored tokens: their rows, the services that alone touch them, and the management API."""

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TokensConfig(AppConfig):
+    name = "tokenward.tokens"
+    label = "tokens"
+    verbose_name = "Tokens"
+
+    def ready(self) -> None:
+        from tokenward.tokens import checks, signals  # noqa: F401  (registers them)

@@ -1,0 +1,122 @@
+"""Last use of a token, coalesced: at most one database write per token per interval.
+
+Each use is noted in memory. A token whose last recorded use is older than the interval is
+written at once (so a new token shows its first use); later uses wait in memory and are
+written by the next sweep after the interval, or when the process exits. The writer reads
+the row first, so several processes together still write a token at most once per interval.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from tokenward.conf import setting
+
+MAX_ADDRESSES = 5
+
+
+@dataclass
+class PendingUse:
+    """Uses not yet written: the latest time, user agent and method, recent addresses."""
+
+    at: datetime
+    user_agent: str
+    method: str
+    addresses: list[str] = field(default_factory=list)
+
+    def add_address(self, address: str | None) -> None:
+        self.addresses = merge_addresses([address] if address else [], self.addresses)
+
+
+def merge_addresses(newer: list[str], older: list[str]) -> list[str]:
+    """Return the distinct addresses, most recent first, at most five."""
+    return list(dict.fromkeys([*newer, *older]))[:MAX_ADDRESSES]
+
+
+# Write a pending use of token ``id``. Return None if written (or the row is gone), else the
+# time of the use already written within the interval by another process.
+Writer = Callable[[int, PendingUse, bool], datetime | None]
+
+
+class LastUseRecorder:
+    """Coalesces the uses of one kind of token into rare writes through ``writer``."""
+
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+        self._pending: dict[int, PendingUse] = {}
+        self._written: dict[int, datetime] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = timezone.now()
+
+    @staticmethod
+    def interval() -> timedelta:
+        return timedelta(seconds=setting("LAST_USE_WRITE_SECONDS"))
+
+    def note(
+        self,
+        token_id: int,
+        *,
+        recorded: datetime | None,
+        address: str | None,
+        user_agent: str,
+        method: str,
+    ) -> None:
+        """Note one use now. ``recorded`` is the last use the caller saw in the row."""
+        now = timezone.now()
+        with self._lock:
+            pending = self._pending.get(token_id)
+            if pending is None:
+                pending = self._pending[token_id] = PendingUse(now, user_agent, method)
+            pending.at, pending.user_agent, pending.method = now, user_agent, method
+            pending.add_address(address)
+            last = max(filter(None, (self._written.get(token_id), recorded)), default=None)
+            due = last is None or now - last >= self.interval()
+        if due:
+            self._flush(token_id, force=False)
+        if now >= self._next_sweep:
+            self.flush_due()
+
+    def flush_due(self) -> None:
+        """Write every pending use whose token was last written an interval ago or more."""
+        now = timezone.now()
+        with self._lock:
+            self._next_sweep = now + self.interval() / 6
+            horizon = now - self.interval()
+            for token_id in [t for t, at in self._written.items() if at <= horizon]:
+                if token_id not in self._pending:
+                    del self._written[token_id]
+            due = [t for t in self._pending if self._written.get(t, horizon) <= horizon]
+        for token_id in due:
+            self._flush(token_id, force=False)
+
+    def flush_all(self) -> None:
+        """Write every pending use now, whatever the interval: the process is ending."""
+        with self._lock:
+            pending = list(self._pending)
+        for token_id in pending:
+            self._flush(token_id, force=True)
+
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def _flush(self, token_id: int, *, force: bool) -> None:
+        with self._lock:
+            pending = self._pending.pop(token_id, None)
+        if pending is None:
+            return
+        written_elsewhere = self._writer(token_id, pending, force)
+        with self._lock:
+            if written_elsewhere is None:
+                self._written[token_id] = pending.at
+                return
+            self._written[token_id] = written_elsewhere
+            newer = self._pending.get(token_id)
+            if newer is not None:  # noted while we wrote: keep the latest of both
+                newer.addresses = merge_addresses(newer.addresses, pending.addresses)
+            else:
+                self._pending[token_id] = pending

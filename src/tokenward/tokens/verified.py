@@ -1,0 +1,91 @@
+"""A process-local cache of verified tokens, so that a repeated token costs no database read.
+
+An entry lives ``VERIFIED_TOKEN_CACHE_SECONDS``: that is the stated bound within which a
+revocation, deactivation or permission change made on another server is honoured. On this
+server the services drop the affected entries at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from tokenward.accounts.models import User
+from tokenward.conf import setting
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose row was read and accepted: enough to accept it again without a read."""
+
+    kind: str
+    token_id: int
+    owner: User
+    scopes: frozenset[str]
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+    def with_private_owner(self) -> VerifiedToken:
+        """Return a copy whose owner a request may change without touching the cache."""
+        return replace(self, owner=copy.copy(self.owner))
+
+
+class VerifiedTokenCache:
+    """Digest → ``VerifiedToken``, least recently used first out, each entry short-lived."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[float, VerifiedToken]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> VerifiedToken | None:
+        """Return the entry for ``digest`` if it is fresh, else None."""
+        with self._lock:
+            found = self._entries.get(digest)
+            if found is None:
+                return None
+            stored_at, entry = found
+            if time.time() - stored_at >= setting("VERIFIED_TOKEN_CACHE_SECONDS"):
+                del self._entries[digest]
+                return None
+            self._entries.move_to_end(digest)
+            return entry
+
+    def put(self, digest: str, entry: VerifiedToken) -> None:
+        if setting("VERIFIED_TOKEN_CACHE_SECONDS") <= 0:
+            return
+        with self._lock:
+            self._entries[digest] = (time.time(), entry)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > setting("VERIFIED_TOKEN_CACHE_SIZE"):
+                self._entries.popitem(last=False)
+
+    def discard(self, digest: str) -> None:
+        with self._lock:
+            self._entries.pop(digest, None)
+
+    def discard_owner(self, owner_id: Any) -> None:
+        """Drop every entry of this owner: their state or permission changed."""
+        with self._lock:
+            stale = [d for d, (_, e) in self._entries.items() if e.owner.pk == owner_id]
+            for digest in stale:
+                del self._entries[digest]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+verified_tokens = VerifiedTokenCache()
+
+
+@receiver(setting_changed)
+def _clear_on_settings_change(**kwargs: Any) -> None:
+    verified_tokens.clear()
