@@ -143,3 +143,49 @@ def as_basic(api):
         return c
 
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_state():
+    """Each test starts with no verified-token cache entries and no pending last uses."""
+    from tokenward.tokens.personal import last_use_recorder
+    from tokenward.tokens.verified import verified_tokens
+
+    verified_tokens.clear()
+    last_use_recorder().reset()
+    yield
+    verified_tokens.clear()
+
+
+@pytest.fixture
+def make_token(db):
+    """Issue a personal access token; the result has ``.record`` and ``.plaintext``."""
+    from tokenward.audit.services import ClientInfo
+    from tokenward.tokens.personal import issue_personal_token
+
+    def make(owner, *, name: str | None = None, **fields):
+        client = fields.pop("client", ClientInfo(method="test", address="127.0.0.1"))
+        return issue_personal_token(
+            owner, name=name or f"token {next(_counter)}", client=client, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def as_token(api):
+    """Return a client that sends ``token`` in the given transport (default Bearer)."""
+
+    def client(token: str, transport: str = "bearer") -> APIClient:
+        c = APIClient(enforce_csrf_checks=True)
+        if transport == "bearer":
+            c.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        elif transport == "token":
+            c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        elif transport == "access_key":
+            c.credentials(HTTP_X_AUTH_ACCESSKEY=token)
+        else:
+            raise ValueError(f"unknown transport {transport!r}")
+        return c
+
+    return client

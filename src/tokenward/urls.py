@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include("tokenward.compat.urls")),
+    path("api/", include("tokenward.tokens.urls")),
+    path("api/", include("tokenward.audit.urls")),
     path("api/", include("tokenward.tracker.urls")),
     path("graphql", GraphQLView.as_view(), name="graphql"),
     path("", include("tokenward.web.urls")),

@@ -48,9 +48,13 @@ class LastUseRecorder:
 
     def __init__(self, writer: Writer) -> None:
         self._writer = writer
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every pending use unwritten (tests start from a clean state)."""
         self._pending: dict[int, PendingUse] = {}
         self._written: dict[int, datetime] = {}
-        self._lock = threading.Lock()
         self._next_sweep = timezone.now()
 
     @staticmethod

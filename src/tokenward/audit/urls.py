@@ -1,0 +1,3 @@
+"""URLs of the audit log API."""
+
+urlpatterns: list = []

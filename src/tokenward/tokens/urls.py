@@ -1,0 +1,3 @@
+"""URLs of the token management API."""
+
+urlpatterns: list = []
