@@ -8,17 +8,28 @@ from gunicorn.glogging import Logger
 
 from tokenward.redaction import redact_query, redact_uri
 
+# Atoms that hold a bare query string; any other atom holding a "?" is treated as a URL.
+_QUERY_ATOMS = {"q", "{query_string}e"}
+
 
 class RedactingLogger(Logger):
-    """Rewrites the atoms that can hold a URL: the request line, the query and the referer."""
+    """Rewrites every atom that can hold a URL or a query: whatever the log format names."""
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
         atoms = super().atoms(resp, req, environ, request_time)
-        atoms["q"] = redact_query(atoms.get("q", ""))
-        method, _, rest = atoms.get("r", "").partition(" ")
-        uri, _, protocol = rest.rpartition(" ")
-        if uri:
-            atoms["r"] = f"{method} {redact_uri(uri)} {protocol}"
-        if atoms.get("f", "-") != "-":
-            atoms["f"] = redact_uri(atoms["f"])
+        for key, value in atoms.items():
+            if not isinstance(value, str):
+                continue
+            if key == "r":
+                atoms[key] = _redact_request_line(value)
+            elif key in _QUERY_ATOMS:
+                atoms[key] = redact_query(value)
+            elif "?" in value:
+                atoms[key] = redact_uri(value)
         return atoms
+
+
+def _redact_request_line(line: str) -> str:
+    method, _, rest = line.partition(" ")
+    uri, _, protocol = rest.rpartition(" ")
+    return f"{method} {redact_uri(uri)} {protocol}" if uri else redact_uri(line)

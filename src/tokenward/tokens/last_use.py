@@ -39,7 +39,7 @@ def merge_addresses(newer: list[str], older: list[str]) -> list[str]:
 
 
 # Write a pending use of token ``id``. Return None if written (or the row is gone), else the
-# time of the use already written within the interval by another process.
+# time another process wrote the row within the interval.
 Writer = Callable[[int, PendingUse, bool], datetime | None]
 
 
@@ -65,12 +65,12 @@ class LastUseRecorder:
         self,
         token_id: int,
         *,
-        recorded: datetime | None,
+        last_written: datetime | None,
         address: str | None,
         user_agent: str,
         method: str,
     ) -> None:
-        """Note one use now. ``recorded`` is the last use the caller saw in the row."""
+        """Note one use now. ``last_written`` is when the caller saw the row last written."""
         now = timezone.now()
         with self._lock:
             pending = self._pending.get(token_id)
@@ -78,7 +78,7 @@ class LastUseRecorder:
                 pending = self._pending[token_id] = PendingUse(now, user_agent, method)
             pending.at, pending.user_agent, pending.method = now, user_agent, method
             pending.add_address(address)
-            last = max(filter(None, (self._written.get(token_id), recorded)), default=None)
+            last = max(filter(None, (self._written.get(token_id), last_written)), default=None)
             due = last is None or now - last >= self.interval()
         if due:
             self._flush(token_id, force=False)
@@ -116,7 +116,7 @@ class LastUseRecorder:
         written_elsewhere = self._writer(token_id, pending, force)
         with self._lock:
             if written_elsewhere is None:
-                self._written[token_id] = pending.at
+                self._written[token_id] = timezone.now()
                 return
             self._written[token_id] = written_elsewhere
             newer = self._pending.get(token_id)

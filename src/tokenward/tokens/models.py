@@ -25,6 +25,8 @@ class PersonalAccessToken(models.Model):
     last_addresses = models.JSONField(default=list)
     last_user_agent = models.CharField(max_length=256, blank=True)
     last_method = models.CharField(max_length=40, blank=True)
+    # When last use was last written: writes are at most one per interval (last_use.py).
+    last_use_written_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

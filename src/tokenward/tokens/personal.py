@@ -126,7 +126,7 @@ def verify_personal_token(value: str, client: ClientInfo) -> VerifiedToken:
             raise
     _recorder.note(
         entry.token_id,
-        recorded=entry.last_used_at,
+        last_written=entry.last_use_written_at,
         address=client.address,
         user_agent=client.user_agent,
         method=client.method,
@@ -153,7 +153,7 @@ def _read_and_check(digest: str, client: ClientInfo) -> VerifiedToken:
         owner=record.owner,
         scopes=frozenset(record.scopes),
         expires_at=record.expires_at,
-        last_used_at=record.last_used_at,
+        last_use_written_at=record.last_use_written_at,
     )
     verified_tokens.put(digest, entry)
     return entry
@@ -246,19 +246,24 @@ def _valid_expiry(expires_at: datetime | None, now: datetime) -> datetime | None
 
 
 def _write_last_use(token_id: int, use: PendingUse, force: bool) -> datetime | None:
+    now = timezone.now()
     with transaction.atomic():
         row = (
             PersonalAccessToken.objects.select_for_update()
             .filter(pk=token_id)
-            .values("last_used_at", "last_addresses")
+            .values("last_used_at", "last_addresses", "last_use_written_at")
             .first()
         )
         if row is None:
             return None
+        written = row["last_use_written_at"]
+        if written is not None and not force and now - written < _recorder.interval():
+            return written
+        fields = {
+            "last_addresses": merge_addresses(use.addresses, row["last_addresses"]),
+            "last_use_written_at": now,
+        }
         last = row["last_used_at"]
-        if last is not None and not force and use.at - last < _recorder.interval():
-            return last
-        fields = {"last_addresses": merge_addresses(use.addresses, row["last_addresses"])}
         if last is None or use.at > last:
             fields |= {
                 "last_used_at": use.at,

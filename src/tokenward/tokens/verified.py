@@ -31,7 +31,7 @@ class VerifiedToken:
     owner: User
     scopes: frozenset[str]
     expires_at: datetime | None
-    last_used_at: datetime | None
+    last_use_written_at: datetime | None
 
     def with_private_owner(self) -> VerifiedToken:
         """Return a copy whose owner a request may change without touching the cache."""

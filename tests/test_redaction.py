@@ -1,0 +1,73 @@
+"""Query-string credentials never reach a log line."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tokenward.accesslog import RedactingLogger
+from tokenward.redaction import REDACTED, redact_query, redact_uri
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("access_token=abc", f"access_token={REDACTED}"),
+        ("take=5&token=abc&skip=1", f"take=5&token={REDACTED}&skip=1"),
+        ("access%5Ftoken=abc", f"access%5Ftoken={REDACTED}"),
+        ("access_token=a&access_token=b", f"access_token={REDACTED}&access_token={REDACTED}"),
+        ("mytoken=abc&token_type=x", "mytoken=abc&token_type=x"),
+        ("token", "token"),
+        ("", ""),
+    ],
+)
+def test_credential_values_are_replaced_and_nothing_else(query, expected):
+    assert redact_query(query) == expected
+
+
+def test_a_uri_keeps_its_path():
+    assert redact_uri("/api/v1/UserStories/?token=s3cr3t&take=1") == (
+        f"/api/v1/UserStories/?token={REDACTED}&take=1"
+    )
+    assert redact_uri("/api/projects/1") == "/api/projects/1"
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="&="), min_size=1))
+def test_no_secret_survives_whatever_it_holds(secret):
+    assert redact_query(f"a=1&access_token={secret}") == f"a=1&access_token={REDACTED}"
+
+
+def test_the_gunicorn_access_log_redacts_the_request_line_query_and_referer():
+    logger = RedactingLogger(SimpleNamespace(**_gunicorn_cfg()))
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/api/users/me?access_token=twp_secret&x=1",
+        "PATH_INFO": "/api/users/me",
+        "QUERY_STRING": "access_token=twp_secret&x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://excel.example/q?token=other_secret",
+    }
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    response = SimpleNamespace(status="200 OK", headers=[], sent=10, response_length=10)
+
+    atoms = logger.atoms(response, request, environ, _Duration())
+
+    assert atoms["r"] == f"GET /api/users/me?access_token={REDACTED}&x=1 HTTP/1.1"
+    assert atoms["q"] == f"access_token={REDACTED}&x=1"
+    assert atoms["f"] == f"https://excel.example/q?token={REDACTED}"
+    assert "secret" not in repr(atoms)
+
+
+class _Duration:
+    seconds = 0
+    microseconds = 1500
+
+
+def _gunicorn_cfg() -> dict:
+    from gunicorn.config import Config
+
+    config = Config()
+    return {name: setting.get() for name, setting in config.settings.items()}
