@@ -6,13 +6,35 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+_TOKEN = "A personal access token, twp_…"
+SCHEMES: dict[str, dict[str, str]] = {
+    "basicAuth": {"type": "http", "scheme": "basic"},
+    "bearerAuth": {"type": "http", "scheme": "bearer", "description": _TOKEN},
+    "tokenAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "'Token twp_…' (TrialGrid).",
+    },
+    "accessKeyAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Auth-AccessKey",
+        "description": _TOKEN + " (Tuleap).",
+    },
+    "accessTokenQuery": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "access_token",
+        "description": _TOKEN + " (Targetprocess). Replies are not cached.",
+    },
+    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+}
+
 
 class PipelineAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "tokenward.authn.pipeline.PipelineAuthentication"
-    name = ["basicAuth", "cookieAuth"]
+    name = list(SCHEMES)
 
     def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
-        return [
-            {"type": "http", "scheme": "basic"},
-            {"type": "apiKey", "in": "cookie", "name": "sessionid"},
-        ]
+        return list(SCHEMES.values())
