@@ -146,6 +146,12 @@ def as_basic(api):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash passwords with Argon2 at its lowest cost: the suite creates hundreds of users."""
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_token_state():
     """Each test starts with no verified-token cache entries and no pending last uses."""
     from tokenward.tokens.personal import last_use_recorder

@@ -172,6 +172,7 @@ EMAIL_HOST = os.environ.get("TOKENWARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("TOKENWARD_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("TOKENWARD_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("TOKENWARD_EMAIL_PASSWORD", "")
+EMAIL_TIMEOUT = 10  # seconds; a slow mail server must not hold a request for long
 EMAIL_USE_TLS = _env_bool("TOKENWARD_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("TOKENWARD_EMAIL_FROM", "tokenward <tokenward@localhost>")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
 from rest_framework.request import Request
 
 from tokenward.audit.services import ClientInfo
 
 
-def client_info(request: Request, method: str) -> ClientInfo:
+def client_info(request: Request | HttpRequest, method: str) -> ClientInfo:
     """Return the client address, user agent and origin of ``request``, for ``method``.
 
     The address is the peer's; gunicorn rewrites it from X-Forwarded-For only for the
@@ -23,7 +24,7 @@ def client_info(request: Request, method: str) -> ClientInfo:
     )
 
 
-def _has_valid_host(request: Request) -> bool:
+def _has_valid_host(request: Request | HttpRequest) -> bool:
     try:
         request.get_host()
     except DisallowedHost:  # no origin rather than an error

@@ -6,10 +6,10 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-_TOKEN = "A personal access token, twp_…"
+PAT_DESCRIPTION = "A personal access token, twp_…"
 SCHEMES: dict[str, dict[str, str]] = {
     "basicAuth": {"type": "http", "scheme": "basic"},
-    "bearerAuth": {"type": "http", "scheme": "bearer", "description": _TOKEN},
+    "bearerAuth": {"type": "http", "scheme": "bearer", "description": PAT_DESCRIPTION},
     "tokenAuth": {
         "type": "apiKey",
         "in": "header",
@@ -20,13 +20,13 @@ SCHEMES: dict[str, dict[str, str]] = {
         "type": "apiKey",
         "in": "header",
         "name": "X-Auth-AccessKey",
-        "description": _TOKEN + " (Tuleap).",
+        "description": PAT_DESCRIPTION + " (Tuleap).",
     },
     "accessTokenQuery": {
         "type": "apiKey",
         "in": "query",
         "name": "access_token",
-        "description": _TOKEN + " (Targetprocess). Replies are not cached.",
+        "description": PAT_DESCRIPTION + " (Targetprocess). Replies are not cached.",
     },
     "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
 }

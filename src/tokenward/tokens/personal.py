@@ -92,7 +92,9 @@ def issue_personal_token(
                 actor=owner,
                 subject=owner,
             )
-            transaction.on_commit(lambda: notifications.personal_token_created(record, client))
+            transaction.on_commit(
+                lambda: notifications.personal_token_created(record, client), robust=True
+            )
     except IntegrityError:
         raise TokenRequestError("name", f"You already have a token named {name!r}.") from None
     return IssuedToken(record=record, plaintext=plaintext)

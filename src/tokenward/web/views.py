@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tokenward.audit.services import ClientInfo
+from tokenward.authn.client import client_info
 from tokenward.tokens import personal
 
 
@@ -35,13 +35,6 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404("There is no such token.")
     revoked = False
     if request.method == "POST":
-        revoked = personal.revoke_personal_token(
-            token,
-            by=user,
-            client=ClientInfo(
-                method="web",
-                address=request.META.get("REMOTE_ADDR") or None,
-                user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
-            ),
-        )
+        revoked = personal.revoke_personal_token(token, by=user, client=client_info(request, "web"))
+        token.refresh_from_db()
     return render(request, "web/revoke_token.html", {"token": token, "revoked": revoked})
