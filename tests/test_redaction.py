@@ -71,3 +71,18 @@ def _gunicorn_cfg() -> dict:
 
     config = Config()
     return {name: setting.get() for name, setting in config.settings.items()}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "next=/profile/%3Faccess_token%3Dtwp_secret",
+        "next=/profile/%253Ftoken%253Dtwp_secret",
+        "next=%2Fapi%2Fx%3Fa%3D1%26access_token%3Dtwp_secret",
+    ],
+)
+def test_a_value_that_embeds_a_credential_is_replaced_whole(query):
+    redacted = redact_query(query)
+
+    assert redacted == f"next={REDACTED}"
+    assert "secret" not in redacted

@@ -36,8 +36,16 @@ class CredentialFailed(exceptions.AuthenticationFailed):
 
 
 def invalid_request(detail: str) -> CredentialFailed:
-    """Return the failure for a request whose credentials are malformed or ambiguous."""
-    return CredentialFailed(CredentialError(ErrorCode.INVALID_REQUEST, detail, status_code=400))
+    """Return the failure for a request whose credentials are malformed or ambiguous.
+
+    RFC 6750 §3.1: 400 with ``error="invalid_request"`` in the challenge.
+    """
+    description = detail.replace('"', "'")
+    challenge = (
+        f'Bearer realm="tokenward", error="invalid_request", error_description="{description}"'
+    )
+    error = CredentialError(ErrorCode.INVALID_REQUEST, detail, status_code=400)
+    return CredentialFailed(error, challenge)
 
 
 class Transport(BaseAuthentication, metaclass=ABCMeta):

@@ -9,24 +9,26 @@ from rest_framework.request import Request
 from tokenward.audit.services import ClientInfo
 
 
-def client_info(request: Request | HttpRequest, method: str) -> ClientInfo:
+def client_info(
+    request: Request | HttpRequest, method: str, *, with_origin: bool = True
+) -> ClientInfo:
     """Return the client address, user agent and origin of ``request``, for ``method``.
 
     The address is the peer's; gunicorn rewrites it from X-Forwarded-For only for the
-    trusted proxies named in its settings.
+    trusted proxies named in its settings. The origin (for links in e-mails) is left out
+    on the verification path, where nothing needs it.
     """
     meta = request.META
     return ClientInfo(
         method=method,
         address=meta.get("REMOTE_ADDR") or None,
         user_agent=meta.get("HTTP_USER_AGENT", "")[:256],
-        origin=f"{request.scheme}://{request.get_host()}" if _has_valid_host(request) else "",
+        origin=_origin(request) if with_origin else "",
     )
 
 
-def _has_valid_host(request: Request | HttpRequest) -> bool:
+def _origin(request: Request | HttpRequest) -> str:
     try:
-        request.get_host()
+        return f"{request.scheme}://{request.get_host()}"
     except DisallowedHost:  # no origin rather than an error
-        return False
-    return True
+        return ""

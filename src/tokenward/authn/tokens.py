@@ -55,7 +55,7 @@ class TokenTransport(Transport):
         if value is None:
             return None
         try:
-            verified = self._verify(value, client_info(request, self.method))
+            verified = self._verify(value, client_info(request, self.method, with_origin=False))
         except CredentialError as error:
             raise CredentialFailed(error, bearer_challenge(error, self.scheme)) from None
         info = AuthInfo(
@@ -66,6 +66,8 @@ class TokenTransport(Transport):
         return verified.owner, info
 
     def _verify(self, value: str, client: ClientInfo) -> VerifiedToken:
+        if not value:
+            raise CredentialError(ErrorCode.MALFORMED_TOKEN, "Malformed token. No token was given.")
         if len(value) > MAX_TOKEN_LENGTH or not value.isascii() or not value.isprintable():
             raise CredentialError(ErrorCode.MALFORMED_TOKEN, "Malformed token.")
         verifier = self.verifiers.get(token_type_of(value))  # type: ignore[arg-type]

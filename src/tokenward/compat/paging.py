@@ -12,11 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from tokenward.conf import setting
+
 MAX_COUNT = 999_999_999
 _COUNT = re.compile(r"[0-9]{1,9}")
-# Query-string credentials are not copied into Next/Prev links: a link in a body is easily
-# logged or shared. Clients add their credential to each request, as they did to the first.
-CREDENTIAL_PARAMETERS = ("token", "access_token")
 
 
 def parse_count(request: Request, name: str, *, default: int | None, minimum: int) -> int | None:
@@ -67,7 +66,9 @@ class TakeSkipPagination(BasePagination):
 
     def _link(self, skip: int) -> str:
         url = self.request.build_absolute_uri()
-        for name in CREDENTIAL_PARAMETERS:
+        # Query-string credentials are not copied into Next/Prev links: a link in a body is
+        # easily logged or shared. Clients add their credential to each request.
+        for name in setting("QUERY_CREDENTIAL_PARAMETERS"):
             url = remove_query_param(url, name)
         url = replace_query_param(url, "take", self.take)
         return replace_query_param(url, "skip", skip)

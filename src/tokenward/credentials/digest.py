@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 from tokenward.conf import setting
+
+
+@lru_cache(maxsize=4)
+def _keyed(key: str) -> hmac.HMAC:
+    return hmac.new(key.encode(), digestmod=hashlib.sha256)
 
 
 def token_digest(value: str) -> str:
@@ -13,5 +19,6 @@ def token_digest(value: str) -> str:
 
     A database dump without the key file cannot be used to test guesses offline.
     """
-    key = setting("TOKEN_DIGEST_KEY").encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    mac = _keyed(setting("TOKEN_DIGEST_KEY")).copy()
+    mac.update(value.encode())
+    return mac.hexdigest()

@@ -30,7 +30,8 @@ class PendingUse:
     addresses: list[str] = field(default_factory=list)
 
     def add_address(self, address: str | None) -> None:
-        self.addresses = merge_addresses([address] if address else [], self.addresses)
+        if address and (not self.addresses or self.addresses[0] != address):
+            self.addresses = merge_addresses([address], self.addresses)
 
 
 def merge_addresses(newer: list[str], older: list[str]) -> list[str]:
@@ -78,7 +79,9 @@ class LastUseRecorder:
                 pending = self._pending[token_id] = PendingUse(now, user_agent, method)
             pending.at, pending.user_agent, pending.method = now, user_agent, method
             pending.add_address(address)
-            last = max(filter(None, (self._written.get(token_id), last_written)), default=None)
+            last = self._written.get(token_id)
+            if last_written is not None and (last is None or last_written > last):
+                last = last_written
             due = last is None or now - last >= self.interval()
         if due:
             self._flush(token_id, force=False)

@@ -111,13 +111,13 @@ def verify_personal_token(value: str, client: ClientInfo) -> VerifiedToken:
     A malformed value is refused without a database read. An unknown token and a wrong
     one are both "Invalid token."; each refusal of a well-formed token is audited.
     """
-    try:
-        token_format.parse(value, TokenType.PERSONAL)
-    except MalformedTokenError as exc:
-        raise CredentialError(ErrorCode.MALFORMED_TOKEN, f"Malformed token. {exc}") from None
     digest = token_digest(value)
-    entry = verified_tokens.get(digest)
+    entry = verified_tokens.get(digest)  # only ever holds well-formed tokens
     if entry is None:
+        try:
+            token_format.parse(value, TokenType.PERSONAL)
+        except MalformedTokenError as exc:
+            raise CredentialError(ErrorCode.MALFORMED_TOKEN, f"Malformed token. {exc}") from None
         entry = _read_and_check(digest, client)
     else:
         try:
