@@ -1,4 +1,4 @@
-"""The ``tokenward`` command: serve, migrate, and manage users and projects."""
+"""The ``tokenward`` command: serve, migrate, and manage users, projects and tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from tokenward.accounts.models import User
 
 ROLES = ("administrator", "user", "requester")
 
@@ -34,9 +38,19 @@ def _read_password_stdin() -> str:
     return password
 
 
+def _check_configuration() -> None:
+    """Raise ``CommandError`` naming every configuration error the system checks find."""
+    from django.core import checks
+
+    errors = [e for e in checks.run_checks() if e.level >= checks.ERROR]
+    if errors:
+        raise CommandError("bad configuration: " + " ".join(f"{e.msg} ({e.id})" for e in errors))
+
+
 def cmd_migrate(_args: argparse.Namespace) -> None:
     from django.core.management import call_command
 
+    _check_configuration()
     call_command("migrate", interactive=False, verbosity=0)
 
 
@@ -152,6 +166,76 @@ def cmd_project_add(args: argparse.Namespace) -> None:
     print(f"Created project {project.short_name!r} (id {project.id}).")
 
 
+def _print_table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _token_id(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise argparse.ArgumentTypeError(f"invalid token id: {value!r}")
+    return int(value)
+
+
+def _find_user(login: str) -> User:
+    from tokenward.accounts import services
+
+    try:
+        return services.find_user(login)
+    except services.AccountError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _when(moment: datetime | None, default: str) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ") if moment is not None else default
+
+
+def cmd_token_list(args: argparse.Namespace) -> None:
+    """Print a user's personal tokens, newest first; never their secrets."""
+    from tokenward.tokens.personal import list_personal_tokens, token_status
+
+    rows = [("ID", "NAME", "SCOPES", "TOKEN", "CREATED", "LAST USED", "EXPIRES", "STATUS")]
+    for t in list_personal_tokens(_find_user(args.login)):
+        rows.append(
+            (
+                str(t.id),
+                t.name,
+                ",".join(t.scopes),
+                t.display,
+                _when(t.created_at, ""),
+                _when(t.last_used_at, "never"),
+                _when(t.expires_at, "never"),
+                token_status(t),
+            )
+        )
+    _print_table(rows)
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    from tokenward.audit.services import CLI
+    from tokenward.tokens.personal import find_personal_token, revoke_personal_token
+
+    token = find_personal_token(args.id)
+    if token is None:
+        raise CommandError(f"There is no personal token with id {args.id}.")
+    if revoke_personal_token(token, by=None, client=CLI):
+        print(f"Revoked personal token {token.id}.")
+    else:
+        print(f"Personal token {token.id} was already revoked.")
+
+
+def cmd_token_revoke_all(args: argparse.Namespace) -> None:
+    from tokenward.audit.services import CLI
+    from tokenward.tokens.personal import revoke_all_personal_tokens
+
+    user = _find_user(args.login)
+    count = revoke_all_personal_tokens(user, by=None, client=CLI)
+    print(f"Revoked {count} personal token{'' if count == 1 else 's'} of {user.login!r}.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tokenward", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -195,6 +279,19 @@ def build_parser() -> argparse.ArgumentParser:
     padd.add_argument("--leader")
     padd.add_argument("--member", nargs="+", metavar="LOGIN")
     padd.set_defaults(func=cmd_project_add)
+
+    token = sub.add_parser("token", help="manage personal access tokens").add_subparsers(
+        dest="token_command", required=True, parser_class=_Parser
+    )
+    tlist = token.add_parser("list", help="list a user's tokens (never their secrets)")
+    tlist.add_argument("login")
+    tlist.set_defaults(func=cmd_token_list)
+    trevoke = token.add_parser("revoke", help="revoke one token")
+    trevoke.add_argument("id", type=_token_id)
+    trevoke.set_defaults(func=cmd_token_revoke)
+    tall = token.add_parser("revoke-all", help="revoke every live token of a user")
+    tall.add_argument("login")
+    tall.set_defaults(func=cmd_token_revoke_all)
     return parser
 
 

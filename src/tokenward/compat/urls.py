@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import re_path
 
 from tokenward.compat.targetprocess import LoggedUserView, UserStoriesView
+from tokenward.compat.trialgrid import DeleteTokensView, ObtainTokenView
 from tokenward.compat.youtrack import AdminProjectsView
 from tokenward.tracker.views import UserViewSet
 
@@ -44,4 +45,11 @@ urlpatterns = [
     ),
     # TrialGrid: the canonical user list.
     re_path(r"^api/v2/users/?$", UserViewSet.as_view(LIST), name="tg-users"),
+    # TrialGrid: a login and password in the body mint a token, or revoke them all.
+    re_path(r"^api/v2/api-token-auth/?$", ObtainTokenView.as_view(), name="tg-token-auth"),
+    re_path(
+        r"^api/v2/api-token-auth-delete/?$",
+        DeleteTokensView.as_view(),
+        name="tg-token-auth-delete",
+    ),
 ]

@@ -34,6 +34,7 @@ from tokenward.tokens.verified import VerifiedToken, verified_tokens
 KIND = "personal_token"
 INVALID_TOKEN = "Invalid token."  # noqa: S105  (a message, not a secret)
 MAX_NAME_LENGTH = 100
+MAX_DESCRIPTION_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ def issue_personal_token(
     if not owner.can_use_api_tokens:
         raise TokensNotPermittedError("This account may not use API tokens.")
     name = _valid_name(name)
+    if not isinstance(description, str) or len(description.strip()) > MAX_DESCRIPTION_LENGTH:
+        raise TokenRequestError(
+            "description", f"A description is at most {MAX_DESCRIPTION_LENGTH} characters."
+        )
     try:
         scopes = normalize_scopes(scopes)
     except ScopeError as exc:
@@ -74,7 +79,7 @@ def issue_personal_token(
     record = PersonalAccessToken(
         owner=owner,
         name=name,
-        description=description.strip()[:500],
+        description=description.strip(),
         digest=token_digest(plaintext),
         last4=plaintext[-4:],
         scopes=list(scopes),
@@ -96,6 +101,10 @@ def issue_personal_token(
                 lambda: notifications.personal_token_created(record, client), robust=True
             )
     except IntegrityError:
+        if not PersonalAccessToken.objects.filter(
+            owner=owner, name=name, revoked_at__isnull=True
+        ).exists():
+            raise
         raise TokenRequestError("name", f"You already have a token named {name!r}.") from None
     return IssuedToken(record=record, plaintext=plaintext)
 
@@ -188,6 +197,15 @@ def list_personal_tokens(owner: User | None = None) -> QuerySet[PersonalAccessTo
     return tokens.order_by("-created_at", "-id")
 
 
+def token_status(token: PersonalAccessToken) -> str:
+    """Return ``"revoked"``, ``"expired"`` or ``"active"``: whether ``token`` works now."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        return "expired"
+    return "active"
+
+
 def find_personal_token(token_id: int) -> PersonalAccessToken | None:
     """Return the token with this id, or None if there is none."""
     return list_personal_tokens().filter(pk=token_id).first()
@@ -223,7 +241,9 @@ def revoke_all_personal_tokens(owner: User, *, by: User | None, client: ClientIn
 
 
 def _valid_name(name: str) -> str:
-    name = (name or "").strip()
+    if not isinstance(name, str):
+        raise TokenRequestError("name", "A name is a string.")
+    name = name.strip()
     if not name:
         raise TokenRequestError("name", "A token needs a name.")
     if len(name) > MAX_NAME_LENGTH or any(ord(ch) < 32 for ch in name):

@@ -1,0 +1,142 @@
+"""The personal access token API: list, create, show and revoke tokens, or revoke them all.
+
+Callers manage their own tokens if their account may use API tokens; administrators also
+list and revoke anyone's. Nobody creates a token for someone else.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tokenward.accounts import services as accounts
+from tokenward.accounts.models import User
+from tokenward.authn.client import client_info
+from tokenward.errors import ErrorCode
+from tokenward.tokens import personal
+from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
+from tokenward.tokens.models import PersonalAccessToken
+from tokenward.tokens.serializers import (
+    IssuedTokenSerializer,
+    PersonalTokenCreateSerializer,
+    PersonalTokenSerializer,
+    RevokedCountSerializer,
+    TokenErrorSerializer,
+    TokenOwnerSerializer,
+)
+
+METHOD = "api"
+# The plaintext of a new token must not linger in any cache on the way.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+TOKEN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The token's id.")
+USER = OpenApiParameter(
+    "user", str, description="Administrators: whose tokens to list (default: the caller's)."
+)
+ERRORS = {400: TokenErrorSerializer, 403: TokenErrorSerializer, 404: TokenErrorSerializer}
+
+
+class ApiTokensDisabled(exceptions.PermissionDenied):
+    default_detail = "This account may not use API tokens."
+    default_code = str(ErrorCode.API_TOKENS_DISABLED)
+
+
+def check_tokens_allowed(user: User) -> None:
+    """Raise ``ApiTokensDisabled`` unless ``user`` may hold and manage their own tokens."""
+    if not user.can_use_api_tokens:
+        raise ApiTokensDisabled()
+
+
+def token_owner(caller: User, login: str | None) -> User:
+    """Return whose tokens ``caller`` acts on: their own, or (administrators) ``login``'s.
+
+    Raise 403 for another user's login unless the caller is an administrator, 404 for an
+    unknown login, and 403 ``api_tokens_disabled`` for the caller's own tokens when their
+    account may not use API tokens.
+    """
+    if not login or login == caller.login:
+        check_tokens_allowed(caller)
+        return caller
+    if not caller.is_administrator:
+        raise exceptions.PermissionDenied("Only administrators manage other users' tokens.")
+    try:
+        return accounts.find_user(login)
+    except accounts.AccountError as exc:
+        raise exceptions.NotFound(str(exc)) from None
+
+
+def visible_token(caller: User, token_id: int) -> PersonalAccessToken:
+    """Return the token ``caller`` may manage. Another user's token is not found, as is
+    an unknown one, unless the caller is an administrator."""
+    token = personal.find_personal_token(token_id)
+    if token is None or (token.owner_id != caller.pk and not caller.is_administrator):
+        raise exceptions.NotFound("There is no such token.")
+    if token.owner_id == caller.pk:
+        check_tokens_allowed(caller)
+    return token
+
+
+class PersonalTokenViewSet(viewsets.ViewSet):
+    """Personal access tokens (``twp_``): the secret is shown once, in the creation reply."""
+
+    lookup_value_regex = "[0-9]{1,18}"
+
+    @extend_schema(parameters=[USER], responses={200: PersonalTokenSerializer(many=True), **ERRORS})
+    def list(self, request: Request) -> Response:
+        """The caller's tokens (or a user's, for administrators), newest first."""
+        owner = token_owner(request.user, request.query_params.get("user"))
+        tokens = personal.list_personal_tokens(owner)
+        return Response(PersonalTokenSerializer(tokens, many=True).data)
+
+    @extend_schema(
+        request=PersonalTokenCreateSerializer,
+        responses={201: IssuedTokenSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        """Create a token for the caller; the reply holds its secret, shown only this once."""
+        caller = request.user
+        check_tokens_allowed(caller)
+        serializer = PersonalTokenCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        wanted = dict(serializer.validated_data)
+        if wanted.pop("user", caller.login) != caller.login:
+            raise exceptions.PermissionDenied(
+                "Nobody can create personal access tokens for another user."
+            )
+        try:
+            issued = personal.issue_personal_token(
+                caller, actor=caller, client=client_info(request, METHOD), **wanted
+            )
+        except TokenRequestError as exc:
+            raise exceptions.ValidationError({exc.field: [exc.message]}) from None
+        except TokensNotPermittedError as exc:
+            raise ApiTokensDisabled(str(exc)) from None
+        body = IssuedTokenSerializer(issued.record, context={"plaintext": issued.plaintext}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+    @extend_schema(parameters=[TOKEN_ID], responses={200: PersonalTokenSerializer, **ERRORS})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """One token of the caller's (or anyone's, for administrators)."""
+        token = visible_token(request.user, int(pk))
+        return Response(PersonalTokenSerializer(token).data)
+
+    @extend_schema(parameters=[TOKEN_ID], responses={204: None, **ERRORS})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Revoke a token now; revoking it again changes nothing."""
+        token = visible_token(request.user, int(pk))
+        personal.revoke_personal_token(token, by=request.user, client=client_info(request, METHOD))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=TokenOwnerSerializer, responses={200: RevokedCountSerializer, **ERRORS})
+    @action(detail=False, methods=["post"], url_path="revoke-all", url_name="revoke-all")
+    def revoke_all(self, request: Request) -> Response:
+        """Revoke every live token of the caller (or of ``user``, for administrators)."""
+        serializer = TokenOwnerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        owner = token_owner(request.user, serializer.validated_data.get("user"))
+        revoked = personal.revoke_all_personal_tokens(
+            owner, by=request.user, client=client_info(request, METHOD)
+        )
+        return Response(RevokedCountSerializer({"revoked": revoked}).data)
