@@ -511,3 +511,12 @@ def test_expired_token_is_listed_as_inactive(as_basic, member, make_token):
         ("short", False, None)
     ]
     assert PersonalAccessToken.objects.get(pk=token.record.id).revoked_at is None
+
+
+def test_the_token_list_honours_the_fields_selector(member, as_basic, make_token):
+    make_token(member, name="selected")
+
+    response = as_basic(member).get("/api/personal-tokens?fields=name,scopes")
+
+    assert response.status_code == 200
+    assert response.json() == [{"name": "selected", "scopes": ["read", "write"]}]

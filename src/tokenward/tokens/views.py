@@ -27,6 +27,7 @@ from tokenward.tokens.serializers import (
     TokenErrorSerializer,
     TokenOwnerSerializer,
 )
+from tokenward.tracker.views import FIELDS_PARAMETER, FieldsSelectionMixin
 
 METHOD = "api"
 # The plaintext of a new token must not linger in any cache on the way.
@@ -78,12 +79,15 @@ def visible_token(caller: User, token_id: int) -> PersonalAccessToken:
     return token
 
 
-class PersonalTokenViewSet(viewsets.ViewSet):
+class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
     """Personal access tokens (``twp_``): the secret is shown once, in the creation reply."""
 
     lookup_value_regex = "[0-9]{1,18}"
 
-    @extend_schema(parameters=[USER], responses={200: PersonalTokenSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[USER, FIELDS_PARAMETER],
+        responses={200: PersonalTokenSerializer(many=True), **ERRORS},
+    )
     def list(self, request: Request) -> Response:
         """The caller's tokens (or a user's, for administrators), newest first."""
         owner = token_owner(request.user, request.query_params.get("user"))
@@ -116,7 +120,9 @@ class PersonalTokenViewSet(viewsets.ViewSet):
         body = IssuedTokenSerializer(issued.record, context={"plaintext": issued.plaintext}).data
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
 
-    @extend_schema(parameters=[TOKEN_ID], responses={200: PersonalTokenSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[TOKEN_ID, FIELDS_PARAMETER], responses={200: PersonalTokenSerializer, **ERRORS}
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         """One token of the caller's (or anyone's, for administrators)."""
         token = visible_token(request.user, int(pk))
