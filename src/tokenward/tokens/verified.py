@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from tokenward.accounts.models import User
 from tokenward.conf import setting
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VerifiedToken:
     """A token whose row was read and accepted: enough to accept it again without a read."""
 
@@ -35,7 +35,14 @@ class VerifiedToken:
 
     def with_private_owner(self) -> VerifiedToken:
         """Return a copy whose owner a request may change without touching the cache."""
-        return replace(self, owner=_copy_user(self.owner))
+        return VerifiedToken(
+            self.kind,
+            self.token_id,
+            _copy_user(self.owner),
+            self.scopes,
+            self.expires_at,
+            self.last_use_written_at,
+        )
 
 
 def _copy_user(user: User) -> User:
