@@ -6,25 +6,15 @@ another server (seen here as a direct row update) within VERIFIED_TOKEN_CACHE_SE
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 from django.utils import timezone
 
+from tests.tokens.conftest import START
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
 from tokenward.audit.services import CLI
 from tokenward.tokens.models import PersonalAccessToken
 from tokenward.tokens.personal import revoke_personal_token
-
-START = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
