@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -10,9 +10,11 @@ from tokenward.accounts.models import User
 from tokenward.audit.models import Action, AuditEvent
 
 
-@dataclass(frozen=True)
-class ClientInfo:
-    """Where a request came from: its address, user agent and channel (``method``)."""
+class ClientInfo(NamedTuple):
+    """Where a request came from: its address, user agent and channel (``method``).
+
+    A named tuple rather than a frozen dataclass: one is built on every token request.
+    """
 
     method: str
     address: str | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from functools import lru_cache
 
@@ -10,8 +9,8 @@ from tokenward.conf import setting
 
 
 @lru_cache(maxsize=4)
-def _keyed(key: str) -> hmac.HMAC:
-    return hmac.new(key.encode(), digestmod=hashlib.sha256)
+def _key_bytes(key: str) -> bytes:
+    return key.encode()
 
 
 def token_digest(value: str) -> str:
@@ -19,6 +18,5 @@ def token_digest(value: str) -> str:
 
     A database dump without the key file cannot be used to test guesses offline.
     """
-    mac = _keyed(setting("TOKEN_DIGEST_KEY")).copy()
-    mac.update(value.encode())
-    return mac.hexdigest()
+    # hmac.digest is OpenSSL's one-shot HMAC: a fraction of the cost of an HMAC object.
+    return hmac.digest(_key_bytes(setting("TOKEN_DIGEST_KEY")), value.encode(), "sha256").hex()

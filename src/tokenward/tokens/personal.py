@@ -146,11 +146,13 @@ def verify_personal_token(value: str, client: ClientInfo) -> VerifiedToken:
 
 
 def _read_and_check(digest: str, client: ClientInfo) -> VerifiedToken:
-    record = PersonalAccessToken.objects.select_related("owner").filter(digest=digest).first()
-    if record is None:
+    try:
+        # get(), not first(): first() adds an ORDER BY that costs more than the lookup.
+        record = PersonalAccessToken.objects.select_related("owner").get(digest=digest)
+    except PersonalAccessToken.DoesNotExist:
         error = CredentialError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN)
         _audit_failure(None, None, client, error)
-        raise error
+        raise error from None
     try:
         if record.revoked_at is not None:
             raise CredentialError(ErrorCode.TOKEN_REVOKED, "This token has been revoked.")
