@@ -77,5 +77,5 @@ class BasicAuthentication(Transport):
 
 
 def _scheme(request: Request) -> str:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
+    header = request._request.META.get("HTTP_AUTHORIZATION", "")
     return header.split(" ", 1)[0].lower() if header else ""

@@ -83,7 +83,7 @@ class AuthorizationSchemeTransport(TokenTransport):
     """``Authorization: <scheme> <token>``."""
 
     def _raw(self, request: Request) -> str | None:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
+        header = request._request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _, rest = header.partition(" ")
         return rest if scheme.lower() == self.scheme.lower() else None
 
@@ -123,7 +123,7 @@ class AccessKeyHeaderAuthentication(TokenTransport):
     method = "access_key"
 
     def _raw(self, request: Request) -> str | None:
-        return request.META.get("HTTP_X_AUTH_ACCESSKEY")
+        return request._request.META.get("HTTP_X_AUTH_ACCESSKEY")
 
     def credential(self, request: Request) -> str | None:
         value = self._raw(request)

@@ -9,11 +9,10 @@ the row first, so several processes together still write a token at most once pe
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-
-from django.utils import timezone
+from datetime import UTC, datetime
 
 from tokenward.conf import setting
 
@@ -24,10 +23,15 @@ MAX_ADDRESSES = 5
 class PendingUse:
     """Uses not yet written: the latest time, user agent and method, recent addresses."""
 
-    at: datetime
+    at: float  # seconds since the epoch: cheaper to keep than a datetime, on every request
     user_agent: str
     method: str
     addresses: list[str] = field(default_factory=list)
+
+    @property
+    def moment(self) -> datetime:
+        """The latest use, as an aware datetime."""
+        return datetime.fromtimestamp(self.at, UTC)
 
     def add_address(self, address: str | None) -> None:
         if address and (not self.addresses or self.addresses[0] != address):
@@ -55,12 +59,13 @@ class LastUseRecorder:
     def reset(self) -> None:
         """Forget every pending use unwritten (tests start from a clean state)."""
         self._pending: dict[int, PendingUse] = {}
-        self._written: dict[int, datetime] = {}
-        self._next_sweep = timezone.now()
+        self._written: dict[int, float] = {}  # when each token was last written
+        self._next_sweep = time.time()
 
     @staticmethod
-    def interval() -> timedelta:
-        return timedelta(seconds=setting("LAST_USE_WRITE_SECONDS"))
+    def interval() -> float:
+        """The least number of seconds between two writes of one token."""
+        return float(setting("LAST_USE_WRITE_SECONDS"))
 
     def note(
         self,
@@ -72,16 +77,17 @@ class LastUseRecorder:
         method: str,
     ) -> None:
         """Note one use now. ``last_written`` is when the caller saw the row last written."""
-        now = timezone.now()
+        now = time.time()
         with self._lock:
             pending = self._pending.get(token_id)
             if pending is None:
                 pending = self._pending[token_id] = PendingUse(now, user_agent, method)
-            pending.at, pending.user_agent, pending.method = now, user_agent, method
+            else:
+                pending.at, pending.user_agent, pending.method = now, user_agent, method
             pending.add_address(address)
             last = self._written.get(token_id)
-            if last_written is not None and (last is None or last_written > last):
-                last = last_written
+            if last is None and last_written is not None:
+                last = self._written[token_id] = last_written.timestamp()
             due = last is None or now - last >= self.interval()
         if due:
             self._flush(token_id, force=False)
@@ -90,7 +96,7 @@ class LastUseRecorder:
 
     def flush_due(self) -> None:
         """Write every pending use whose token was last written an interval ago or more."""
-        now = timezone.now()
+        now = time.time()
         with self._lock:
             self._next_sweep = now + self.interval() / 6
             horizon = now - self.interval()
@@ -119,9 +125,9 @@ class LastUseRecorder:
         written_elsewhere = self._writer(token_id, pending, force)
         with self._lock:
             if written_elsewhere is None:
-                self._written[token_id] = timezone.now()
+                self._written[token_id] = time.time()
                 return
-            self._written[token_id] = written_elsewhere
+            self._written[token_id] = written_elsewhere.timestamp()
             newer = self._pending.get(token_id)
             if newer is not None:  # noted while we wrote: keep the latest of both
                 newer.addresses = merge_addresses(newer.addresses, pending.addresses)

@@ -281,16 +281,17 @@ def _write_last_use(token_id: int, use: PendingUse, force: bool) -> datetime | N
         if row is None:
             return None
         written = row["last_use_written_at"]
-        if written is not None and not force and now - written < _recorder.interval():
+        interval = timedelta(seconds=_recorder.interval())
+        if written is not None and not force and now - written < interval:
             return written
         fields = {
             "last_addresses": merge_addresses(use.addresses, row["last_addresses"]),
             "last_use_written_at": now,
         }
-        last = row["last_used_at"]
-        if last is None or use.at > last:
+        last, moment = row["last_used_at"], use.moment
+        if last is None or moment > last:
             fields |= {
-                "last_used_at": use.at,
+                "last_used_at": moment,
                 "last_user_agent": use.user_agent[:256],
                 "last_method": use.method,
             }
