@@ -39,5 +39,14 @@ test: lint
 		echo "== PostgreSQL run skipped: nothing answers at 127.0.0.1:5432 =="; \
 	fi
 
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+# tokenward's token check against no authentication, DRF's TokenAuthentication and knox, in one
+# process on a throw-away SQLite database; prints the table and writes bench/results.md.
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV)

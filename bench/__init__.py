@@ -1,0 +1,1 @@
+"""`make bench`: what authenticating a request costs, tokenward against DRF and knox."""
