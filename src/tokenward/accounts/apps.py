@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "tokenward.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tokenward.accounts import signals  # noqa: F401  (connects the receivers)

@@ -69,6 +69,21 @@ class User(AbstractBaseUser):
     def __str__(self) -> str:
         return self.login
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> User:
+        """Load a user, remembering what its credentials depend on (see ``signals``)."""
+        user = super().from_db(db, field_names, values)
+        user._loaded_credentials = user.credential_basis()
+        return user
+
+    def credential_basis(self) -> tuple[str, str, bool]:
+        """What derived credentials depend on: login, password hash, active."""
+        deferred = self.get_deferred_fields()
+        return tuple(  # type: ignore[return-value]
+            None if name in deferred else getattr(self, name)
+            for name in ("login", "password", "is_active")
+        )
+
     @property
     def is_administrator(self) -> bool:
         return self.role == Role.ADMINISTRATOR
