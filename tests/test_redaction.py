@@ -86,3 +86,52 @@ def test_a_value_that_embeds_a_credential_is_replaced_whole(query):
 
     assert redacted == f"next={REDACTED}"
     assert "secret" not in redacted
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("/api/tokens/tws_secret", f"/api/tokens/{REDACTED}"),
+        ("/api/tokens/tws_secret/", f"/api/tokens/{REDACTED}/"),
+        ("/api/tokens/tws_secret?format=json", f"/api/tokens/{REDACTED}?format=json"),
+        ("/api/tokens/tws_secret?token=s3cr3t", f"/api/tokens/{REDACTED}?token={REDACTED}"),
+        ("/api/%74okens/tws_secret", f"/api/tokens/{REDACTED}"),
+        ("/api/tokens%2Ftws_secret", f"/api/tokens/{REDACTED}"),
+        ("/prefix/api/tokens/tws_secret", f"/prefix/api/tokens/{REDACTED}"),
+        ("/api/tokens/tws_secret%0D%0Aforged/x%0Ay", f"/api/tokens/{REDACTED}/x%0Ay"),
+        ("/api/tokens", "/api/tokens"),
+        ("/api/tokens/", "/api/tokens/"),
+        ("/api/personal-tokens/12", "/api/personal-tokens/12"),
+        ("/api/tokensmith/x", "/api/tokensmith/x"),
+    ],
+)
+def test_the_token_segment_of_tuleap_token_paths_is_replaced(uri, expected):
+    assert redact_uri(uri) == expected
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="/?%", codec="latin-1"), min_size=1))
+def test_no_path_token_survives_whatever_it_holds(secret):
+    redacted = redact_uri(f"/api/tokens/{secret}")
+
+    assert redacted == f"/api/tokens/{REDACTED}"
+    assert "\n" not in redacted
+
+
+def test_the_log_filter_redacts_paths_in_record_arguments():
+    import logging
+
+    from tokenward.redaction import RedactingFilter
+
+    record = logging.LogRecord(
+        "django.request",
+        logging.ERROR,
+        __file__,
+        1,
+        "Internal Server Error: %s",
+        ("/api/tokens/tws_secretvalue?access_token=twp_other",),
+        None,
+    )
+
+    assert RedactingFilter().filter(record) is True
+    assert "secretvalue" not in record.getMessage()
+    assert "twp_other" not in record.getMessage()

@@ -27,6 +27,14 @@ DEFAULTS: dict[str, Any] = {
     "LAST_USE_WRITE_SECONDS": 60,
     # The public address of the server, for links in e-mails; empty: the request's host.
     "PUBLIC_URL": "",
+    # Single sign-on: the header in which a proxy names the logged-in user ("": off), and the
+    # addresses or CIDR networks of the proxies trusted to set it; from anywhere else it is
+    # ignored.
+    "SSO_HEADER": "",
+    "SSO_TRUSTED_PROXIES": (),
+    # False: single sign-on only; the login form is disabled and the System user may not use
+    # Basic authentication (Targetprocess).
+    "LOGIN_FORM_ENABLED": True,
 }
 
 

@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     INACTIVE_USER = "inactive_user"
     API_ACCESS_DENIED = "api_access_denied"
     PASSWORD_NOT_SET = "password_not_set"
+    BASIC_DISABLED = "basic_disabled"
     API_TOKENS_DISABLED = "api_tokens_disabled"
     SESSION_ENDED = "session_ended"
     PERMISSION_DENIED = "permission_denied"

@@ -50,11 +50,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tokenward.authn.middleware.QueryCredentialMiddleware",
+    "tokenward.authn.middleware.DeprecatedCredentialMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tokenward.web.sso.SingleSignOnMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -108,7 +110,11 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 # All users load from their session, inactive ones too, so that the API can say why it refuses
 # them; the login form and Basic refuse inactive accounts themselves.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+# Single sign-on logs in only active SSO accounts named by a trusted proxy (web/sso.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.AllowAllUsersModelBackend",
+    "tokenward.web.sso.SingleSignOnBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -163,6 +169,9 @@ TOKENWARD = {
     "PERSONAL_TOKEN_MAX_DAYS": _env_number("TOKENWARD_PERSONAL_TOKEN_MAX_DAYS"),
     "QUERY_STRING_CREDENTIALS": _env_bool("TOKENWARD_QUERY_STRING_CREDENTIALS", True),
     "PUBLIC_URL": os.environ.get("TOKENWARD_PUBLIC_URL", ""),
+    "SSO_HEADER": os.environ.get("TOKENWARD_SSO_HEADER", "").strip(),
+    "SSO_TRUSTED_PROXIES": _env_list("TOKENWARD_SSO_TRUSTED_PROXIES", ""),
+    "LOGIN_FORM_ENABLED": _env_bool("TOKENWARD_LOGIN_FORM_ENABLED", True),
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -204,7 +213,8 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "tokenward.redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("TOKENWARD_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django logs every 4xx with the full path; paths may carry query-string credentials.

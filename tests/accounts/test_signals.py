@@ -58,3 +58,16 @@ def test_a_second_save_after_a_change_is_silent(member, heard):
     user.save()
 
     assert heard == [(member.pk, frozenset({"login"}))]
+
+
+def test_a_rehash_of_the_same_password_is_silent(member, heard, settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "tests.hashers.FastArgon2PasswordHasher",
+    ]
+    user = User.objects.get(pk=member.pk)
+
+    assert user.check_password(member.raw_password)  # upgrades the hash to PBKDF2 and saves
+
+    assert User.objects.get(pk=member.pk).password.startswith("pbkdf2_sha256$")
+    assert heard == []

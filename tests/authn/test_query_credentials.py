@@ -49,7 +49,7 @@ def test_success_is_not_stored_and_sends_no_referrer(token, member):
         ("access_token=not-a-token", 401, "malformed_token"),
         ("access_token={unknown}", 401, "invalid_token"),
         ("access_token={unknown}&access_token={unknown}", 400, "invalid_request"),
-        ("token={unknown}", 401, "not_authenticated"),
+        ("token={unknown}", 401, "malformed_token"),
     ],
     ids=["malformed", "unknown", "twice", "token-parameter"],
 )

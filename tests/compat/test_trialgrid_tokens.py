@@ -210,3 +210,27 @@ def test_endpoints_are_in_the_schema(api):
     for path in (MINT, DELETE):
         assert "post" in paths[path]
         assert paths[path]["post"]["security"] == [{}]
+
+
+@pytest.mark.parametrize("path", [MINT, DELETE])
+def test_the_system_password_opens_nothing_while_the_login_form_is_disabled(
+    api, system_user, settings, path
+):
+    from tokenward.accounts import services
+
+    services.set_password(system_user, "system-long-password-9", validate=False)
+    settings.TOKENWARD = {**settings.TOKENWARD, "LOGIN_FORM_ENABLED": False}
+
+    response = api.post(
+        path, {"username": "System", "password": "system-long-password-9"}, format="json"
+    )
+
+    assert (response.status_code, response.json()) == (400, REFUSED)
+    assert not PersonalAccessToken.objects.exists()
+    settings.TOKENWARD = {**settings.TOKENWARD, "LOGIN_FORM_ENABLED": True}
+    assert (
+        api.post(
+            MINT, {"username": "System", "password": "system-long-password-9"}, format="json"
+        ).status_code
+        == 200
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tokenward.tokens.checks import check_token_settings
+from tokenward.tokens.checks import check_sign_on_settings, check_token_settings
 
 
 def test_the_shipped_settings_pass():
@@ -53,3 +53,94 @@ def test_a_bad_environment_value_stops_the_server_with_a_clear_message(tmp_path)
     assert result.returncode != 0
     assert "PERSONAL_TOKEN_MAX_DAYS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_shipped_sign_on_settings_pass():
+    assert check_sign_on_settings() == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"SSO_HEADER": "X-Remote-User", "SSO_TRUSTED_PROXIES": ["127.0.0.1"]},
+        {"SSO_HEADER": "Remote-User", "SSO_TRUSTED_PROXIES": ("10.0.0.0/8", "2001:db8::/32")},
+        {"SSO_HEADER": "", "SSO_TRUSTED_PROXIES": []},
+        {"LOGIN_FORM_ENABLED": False},
+    ],
+)
+def test_good_sign_on_settings_pass(settings, changes):
+    settings.TOKENWARD = {**settings.TOKENWARD, **changes}
+
+    assert check_sign_on_settings() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "check_id", "named"),
+    [
+        ({"SSO_HEADER": "X_Remote_User"}, "tokenward.E020", "SSO_HEADER"),
+        ({"SSO_HEADER": "X-Remote-User: alice"}, "tokenward.E020", "SSO_HEADER"),
+        ({"SSO_HEADER": None}, "tokenward.E020", "SSO_HEADER"),
+        ({"SSO_TRUSTED_PROXIES": "10.0.0.1"}, "tokenward.E021", "must be a list"),
+        ({"SSO_TRUSTED_PROXIES": ["10.0.0.1", "proxy.local"]}, "tokenward.E021", "'proxy.local'"),
+        ({"SSO_TRUSTED_PROXIES": ["10.0.0.1/8"]}, "tokenward.E021", "has host bits set"),
+        ({"SSO_TRUSTED_PROXIES": ["10.0.0.0/33"]}, "tokenward.E021", "'10.0.0.0/33'"),
+        ({"SSO_TRUSTED_PROXIES": ["0.0.0.0/0"]}, "tokenward.E021", "lets anyone sign in"),
+        ({"SSO_TRUSTED_PROXIES": ["::/0"]}, "tokenward.E021", "lets anyone sign in"),
+        ({"SSO_TRUSTED_PROXIES": [10]}, "tokenward.E021", "holds 10"),
+        ({"SSO_HEADER": "X-Remote-User", "SSO_TRUSTED_PROXIES": []}, "tokenward.E022", "empty"),
+        ({"LOGIN_FORM_ENABLED": "no"}, "tokenward.E023", "LOGIN_FORM_ENABLED"),
+    ],
+)
+def test_a_bad_sign_on_value_is_named(settings, changes, check_id, named):
+    settings.TOKENWARD = {**settings.TOKENWARD, **changes}
+
+    errors = check_sign_on_settings()
+
+    assert [error.id for error in errors] == [check_id]
+    assert named in errors[0].msg
+    assert errors[0].msg.startswith("TOKENWARD[")
+
+
+def test_every_bad_sign_on_value_is_reported_at_once(settings):
+    settings.TOKENWARD = {
+        **settings.TOKENWARD,
+        "SSO_HEADER": "X_Remote_User",
+        "SSO_TRUSTED_PROXIES": ["nope", "0.0.0.0/0"],
+        "LOGIN_FORM_ENABLED": 0,
+    }
+
+    errors = check_sign_on_settings()
+
+    assert [error.id for error in errors] == [
+        "tokenward.E020",
+        "tokenward.E021",
+        "tokenward.E021",
+        "tokenward.E023",
+    ]
+
+
+def test_a_bad_trusted_proxy_in_the_environment_stops_the_server(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "TOKENWARD_DATA_DIR": str(tmp_path),
+        "TOKENWARD_SSO_HEADER": "X-Remote-User",
+        "TOKENWARD_SSO_TRUSTED_PROXIES": "10.0.0.5, proxy.local",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tokenward.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "SSO_TRUSTED_PROXIES" in result.stderr
+    assert "'proxy.local'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "tokenward.sqlite3").exists(), "nothing is migrated"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tokenward.accounts.models import User
+from tokenward.conf import setting
 from tokenward.errors import AccessDeniedError, ErrorCode
 
 
@@ -35,4 +36,18 @@ def check_token_use(user: User) -> None:
     if not user.can_use_api_tokens:
         raise AccessDeniedError(
             ErrorCode.API_TOKENS_DISABLED, "This account may not use API tokens."
+        )
+
+
+def check_password_login(user: User) -> None:
+    """Raise ``AccessDeniedError`` if ``user`` may not authenticate to the API by password.
+
+    With the login form disabled for single sign-on, the System user's password no longer
+    opens the API (Targetprocess): not over Basic, nor to obtain tokens with it.
+    """
+    if user.is_system and not setting("LOGIN_FORM_ENABLED"):
+        raise AccessDeniedError(
+            ErrorCode.BASIC_DISABLED,
+            "Password authentication is disabled for the System user while the login form "
+            "is disabled; use a token instead.",
         )

@@ -1,5 +1,8 @@
 """``credentials_changed``: sent when a user's login, password or activation changes.
 
+A password counts as changed when ``set_password`` set a new one, not when Django re-hashes
+the same password at login (its ``_password`` marker tells the two apart).
+
 Credentials derived from them (service tokens, 24-hour session tokens, sessions) listen and
 end themselves. It fires for every save path (services, API, CLI, admin), because it
 compares the saved row with the one that was loaded.
@@ -29,6 +32,8 @@ def _detect_credential_change(sender: type[User], instance: User, created: bool,
     for name, old, new in zip(("login", "password", "is_active"), before, after, strict=True):
         if old is None or new is None or old == new:
             continue
+        if name == "password" and getattr(instance, "_password", None) is None:
+            continue  # Django re-hashed the same password after a hasher upgrade
         if name == "is_active":
             if not new:
                 reasons.add("deactivated")

@@ -8,14 +8,19 @@ import binascii
 from django.contrib.auth import authenticate
 from rest_framework.request import Request
 
-from tokenward.accounts.models import User
+from tokenward.accounts.models import SYSTEM_LOGIN, User
 from tokenward.accounts.policy import check_api_access
 from tokenward.authn.base import AuthInfo, CredentialFailed, Transport
+from tokenward.conf import setting
 from tokenward.errors import AccessDeniedError, CredentialError, ErrorCode
 
 REALM = 'Basic realm="tokenward", charset="UTF-8"'
 MAX_HEADER_LENGTH = 4096
 INVALID_LOGIN = "Invalid username or password."
+SYSTEM_BASIC_DISABLED = (
+    "Basic authentication is disabled for the System user while the login form is disabled "
+    "for single sign-on; use a token instead."
+)
 
 
 def _malformed(detail: str) -> CredentialFailed:
@@ -65,15 +70,32 @@ class BasicAuthentication(Transport):
         # Unknown logins cost a password hash too (Django's ModelBackend), so timing does
         # not tell them apart from wrong passwords.
         user = authenticate(request._request, username=login, password=password)
+        if user is None and login == SYSTEM_LOGIN:
+            _refuse_system_without_password()
         if user is None or not user.is_active:
             raise CredentialFailed(
                 CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM
             )
+        if user.is_system and not setting("LOGIN_FORM_ENABLED"):
+            # Only after the password was verified: the refusal tells nothing to whoever lacks
+            # it. No Basic challenge: the pipeline's names the token schemes to use instead.
+            raise CredentialFailed(CredentialError(ErrorCode.BASIC_DISABLED, SYSTEM_BASIC_DISABLED))
         try:
             check_api_access(user)
         except AccessDeniedError as error:
             raise CredentialFailed(error, REALM) from None
         return user, AuthInfo(method=self.method)
+
+
+def _refuse_system_without_password() -> None:
+    """Say so when the System user has no password yet (Targetprocess's FAQ): every
+    installation has this user, so the answer reveals nothing."""
+    system = User.objects.filter(is_system=True).first()
+    if system is not None and not system.has_usable_password():
+        try:
+            check_api_access(system)
+        except AccessDeniedError as error:
+            raise CredentialFailed(error, REALM) from None
 
 
 def _scheme(request: Request) -> str:

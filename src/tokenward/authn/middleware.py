@@ -1,4 +1,8 @@
-"""Query-string credentials: headers on API replies, refused outright on web pages."""
+"""Credentials that need headers on every reply.
+
+Query-string credentials: headers on API replies, refused outright on web pages.
+Deprecated credentials (Tuleap's 24-hour tokens): RFC 9745 deprecation headers.
+"""
 
 from __future__ import annotations
 
@@ -46,3 +50,34 @@ class QueryCredentialMiddleware:
 def carries_query_credential(request: HttpRequest) -> bool:
     """Return True if the query string names a credential parameter."""
     return any(name in request.GET for name in setting("QUERY_CREDENTIAL_PARAMETERS"))
+
+
+# RFC 9745 wants the date the credential was deprecated; the seed gives none, so a fixed
+# past date (2024-01-01) says "deprecated already". The link names the successor.
+DEPRECATION = "@1704067200"
+DEPRECATION_LINK = '</api/personal-tokens>; rel="deprecation"; type="application/json"'
+_DEPRECATED = "tokenward_deprecated_credential"
+
+
+def mark_deprecated(request: HttpRequest) -> None:
+    """Have every reply to ``request`` say that its credential is deprecated."""
+    setattr(request, _DEPRECATED, True)
+
+
+class DeprecatedCredentialMiddleware:
+    """Tell clients of a deprecated credential so, on every reply, refusals after it included.
+
+    ``Deprecation`` and ``Link; rel="deprecation"`` (RFC 9745) point at personal access
+    tokens, the successor. A ``Link`` the view set is kept.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, _DEPRECATED, False):
+            response.headers["Deprecation"] = DEPRECATION
+            link = response.headers.get("Link")
+            response.headers["Link"] = f"{link}, {DEPRECATION_LINK}" if link else DEPRECATION_LINK
+        return response

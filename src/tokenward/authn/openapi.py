@@ -28,6 +28,18 @@ SCHEMES: dict[str, dict[str, str]] = {
         "name": "access_token",
         "description": PAT_DESCRIPTION + " (Targetprocess). Replies are not cached.",
     },
+    "serviceTokenQuery": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "A Targetprocess service token from /api/v1/Authentication.",
+    },
+    "tuleapToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Auth-Token",
+        "description": "A 24-hour token from POST /api/tokens, with X-Auth-UserId (Tuleap).",
+    },
     "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
 }
 

@@ -11,6 +11,7 @@ from tokenward.accounts.models import User
 from tokenward.authn.base import AuthInfo, Transport, invalid_request
 from tokenward.authn.basic import BasicAuthentication
 from tokenward.authn.scopes import enforce_scope
+from tokenward.authn.service import ServiceTokenQueryAuthentication
 from tokenward.authn.session import SessionCookieAuthentication
 from tokenward.authn.tokens import (
     AccessKeyHeaderAuthentication,
@@ -18,6 +19,7 @@ from tokenward.authn.tokens import (
     BearerTokenAuthentication,
     TokenSchemeAuthentication,
 )
+from tokenward.authn.tuleap import TuleapTokenAuthentication
 
 # Stateless: one instance of each serves every request.
 _TRANSPORTS: tuple[Transport, ...] = (
@@ -26,6 +28,8 @@ _TRANSPORTS: tuple[Transport, ...] = (
     TokenSchemeAuthentication(),
     AccessKeyHeaderAuthentication(),
     AccessTokenQueryAuthentication(),
+    TuleapTokenAuthentication(),
+    ServiceTokenQueryAuthentication(),
     SessionCookieAuthentication(),
 )
 

@@ -1,18 +1,31 @@
-"""Targetprocess REST v1: ``/api/v1/Users/LoggedUser`` and ``/api/v1/UserStories/``."""
+"""Targetprocess REST v1: ``Users/LoggedUser``, ``UserStories/`` and ``Authentication``."""
 
 from __future__ import annotations
 
 from typing import Any
+from xml.etree import ElementTree as ET
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tokenward.accounts import services as accounts
 from tokenward.accounts.models import Role, User
+from tokenward.authn.client import client_info
 from tokenward.compat.paging import TakeSkipPagination
-from tokenward.compat.renderers import RENDERERS
+from tokenward.compat.renderers import (
+    RENDERERS,
+    TargetprocessJSONRenderer,
+    TargetprocessXMLRenderer,
+    xml_text,
+)
+from tokenward.credentials.scopes import Scope
+from tokenward.tokens import service
+from tokenward.tokens.errors import TokensNotPermittedError
+from tokenward.tokens.serializers import TokenErrorSerializer
+from tokenward.tokens.views import NO_STORE
 from tokenward.tracker.models import StoryState, UserStory
 from tokenward.tracker.views import UserStoryViewSet
 
@@ -108,3 +121,86 @@ class UserStoriesView(TargetprocessMixin, UserStoryViewSet):
     pagination_class = TakeSkipPagination
     http_method_names = ["get", "head", "options"]
     xml_collection_tag = "UserStories"
+
+
+class AuthenticationXMLRenderer(TargetprocessXMLRenderer):
+    """The token as the seed shows it, ``<Authentication Token="…"/>``; errors as usual."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is None or response.status_code >= 400 or not isinstance(data, dict):
+            return super().render(data, accepted_media_type, renderer_context)
+        root = ET.Element("Authentication", Token=xml_text(data["Token"]))
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+class ServiceTokenSerializer(serializers.Serializer):
+    """The reply of ``GET /api/v1/Authentication``."""
+
+    Token = serializers.CharField(  # Targetprocess spells it so
+        help_text="A service token for ?token=; it ends when the login or password changes."
+    )
+
+
+METHOD = "api"
+LOGIN = OpenApiParameter(
+    "login",
+    str,
+    description="Administrators: whose token (another login, or System); default the caller's.",
+)
+
+
+def token_owner(caller: User, login: str | None) -> User:
+    """Return whose token ``caller`` asks for: their own, or (administrators) ``login``'s.
+
+    Raise 403 for another login unless the caller is an administrator (whether or not it
+    exists), and 404 for an unknown login.
+    """
+    if not login or login == caller.login:
+        return caller
+    if not caller.is_administrator:
+        raise exceptions.PermissionDenied("Only administrators obtain other users' tokens.")
+    try:
+        return accounts.find_user(login)
+    except accounts.AccountError as exc:
+        raise exceptions.NotFound(str(exc)) from None
+
+
+class AuthenticationView(TargetprocessMixin, APIView):
+    """``GET /api/v1/Authentication[?login=NAME]``: a service token for ``?token=``."""
+
+    renderer_classes = (AuthenticationXMLRenderer, TargetprocessJSONRenderer)
+
+    def required_scope(self, request: Request) -> Scope:
+        # A token narrowed to read must not mint a token with the owner's full access.
+        return Scope.WRITE
+
+    @extend_schema(
+        operation_id="tp_authentication",
+        parameters=[LOGIN],
+        responses={
+            200: ServiceTokenSerializer,
+            401: TokenErrorSerializer,
+            403: TokenErrorSerializer,
+            404: TokenErrorSerializer,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """Return the caller's service token, or (administrators) another user's."""
+        target = token_owner(request.user, request.query_params.get("login"))
+        try:
+            token = service.obtain_service_token(request.user, target, client_info(request, METHOD))
+        except TokensNotPermittedError as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
+        return Response({"Token": token}, headers=NO_STORE)
+
+
+@extend_schema(exclude=True)
+class AuthenticationAliasView(AuthenticationView):
+    """``/api/v1/Authentication`` in any letter case or with a trailing slash: the same
+    view, left out of the schema, which names the documented spelling once."""

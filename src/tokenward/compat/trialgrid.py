@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokenward.accounts.models import User
-from tokenward.accounts.policy import check_token_use
+from tokenward.accounts.policy import check_password_login, check_token_use
 from tokenward.authn.client import client_info
 from tokenward.errors import AccessDeniedError, ErrorCode
 from tokenward.tokens import personal
@@ -63,6 +63,7 @@ def token_holder(request: Request) -> User:
     if user is None:
         raise InvalidLoginError()
     try:
+        check_password_login(user)
         check_token_use(user)
     except AccessDeniedError:
         raise InvalidLoginError() from None

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import re_path
+from django.urls import path, re_path
 
-from tokenward.compat.targetprocess import LoggedUserView, UserStoriesView
+from tokenward.compat.targetprocess import (
+    AuthenticationAliasView,
+    AuthenticationView,
+    LoggedUserView,
+    UserStoriesView,
+)
 from tokenward.compat.trialgrid import DeleteTokensView, ObtainTokenView
+from tokenward.compat.tuleap import TuleapTokensView, TuleapTokenView
 from tokenward.compat.youtrack import AdminProjectsView
 from tokenward.tracker.views import UserViewSet
 
@@ -25,11 +31,15 @@ def any_case(segment: str) -> str:
 
 TP_LOGGED_USER = any_case("api/v1/Users/LoggedUser")
 TP_STORIES = any_case("api/v1/UserStories")
+TP_AUTHENTICATION = any_case("api/v1/Authentication")
 
 urlpatterns = [
     # Targetprocess REST v1; its paths are case-insensitive (the seed's curl example writes
     # /api/v1/userstories/) and take an optional trailing slash.
     re_path(rf"^{TP_LOGGED_USER}/?$", LoggedUserView.as_view(), name="tp-logged-user"),
+    # The schema shows the documented spelling; the alias takes every other one.
+    path("api/v1/Authentication", AuthenticationView.as_view(), name="tp-authentication"),
+    re_path(rf"^{TP_AUTHENTICATION}/?$", AuthenticationAliasView.as_view()),
     re_path(rf"^{TP_STORIES}/?$", UserStoriesView.as_view(LIST), name="tp-stories"),
     re_path(
         rf"^{TP_STORIES}/(?P<pk>[0-9]{{1,18}})/?$",
@@ -43,6 +53,9 @@ urlpatterns = [
         AdminProjectsView.as_view(DETAIL),
         name="yt-project",
     ),
+    # Tuleap (deprecated there): a login and password buy a 24-hour token; DELETE ends it.
+    re_path(r"^api/tokens/?$", TuleapTokensView.as_view(), name="tuleap-tokens"),
+    re_path(r"^api/tokens/(?P<token>[^/]+)/?$", TuleapTokenView.as_view(), name="tuleap-token"),
     # TrialGrid: the canonical user list.
     re_path(r"^api/v2/users/?$", UserViewSet.as_view(LIST), name="tg-users"),
     # TrialGrid: a login and password in the body mint a token, or revoke them all.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.checks import Error, register
 
 from tokenward.conf import setting
+from tokenward.web.sso import parse_network
 
 
 def _number(name: str, check_id: str, *, minimum: float, allow_none: bool = False) -> Error | None:
@@ -37,3 +39,61 @@ def check_token_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         )
     return [error for error in errors if error is not None]
+
+
+# An HTTP header name, without underscores: WSGI maps "-" and "_" to the same key, and
+# servers drop or pass underscored names differently, so a client could slip one past the proxy.
+_HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+@register()
+def check_sign_on_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Report bad single sign-on settings: the header, the trusted proxies, the login form."""
+    errors = []
+    header = setting("SSO_HEADER")
+    header_ok = isinstance(header, str) and (not header or bool(_HEADER_NAME.fullmatch(header)))
+    if not header_ok:
+        errors.append(
+            Error(
+                "TOKENWARD['SSO_HEADER'] must be an HTTP header name of letters, digits and "
+                "hyphens, such as 'X-Remote-User', or empty to turn single sign-on off.",
+                id="tokenward.E020",
+            )
+        )
+    proxies = setting("SSO_TRUSTED_PROXIES")
+    errors += _proxy_errors(proxies)
+    if header_ok and header and isinstance(proxies, list | tuple) and not proxies:
+        errors.append(
+            Error(
+                "TOKENWARD['SSO_TRUSTED_PROXIES'] is empty, so TOKENWARD['SSO_HEADER'] is never "
+                "believed: name the addresses of the proxies that set it.",
+                id="tokenward.E022",
+            )
+        )
+    if not isinstance(setting("LOGIN_FORM_ENABLED"), bool):
+        errors.append(
+            Error("TOKENWARD['LOGIN_FORM_ENABLED'] must be True or False.", id="tokenward.E023")
+        )
+    return errors
+
+
+def _proxy_errors(entries: Any) -> list[Error]:
+    if not isinstance(entries, list | tuple):
+        return [_bad_proxies("must be a list of IP addresses or CIDR networks.")]
+    errors = []
+    for entry in entries:
+        try:
+            network = parse_network(entry)
+        except (TypeError, ValueError, AttributeError) as exc:
+            why = f" ({exc})" if isinstance(exc, ValueError) else ""
+            errors.append(_bad_proxies(f"holds {entry!r}: not an IP address or CIDR network{why}."))
+            continue
+        if network.prefixlen == 0:
+            errors.append(
+                _bad_proxies(f"holds {entry!r}: trusting every address lets anyone sign in.")
+            )
+    return errors
+
+
+def _bad_proxies(problem: str) -> Error:
+    return Error(f"TOKENWARD['SSO_TRUSTED_PROXIES'] {problem}", id="tokenward.E021")

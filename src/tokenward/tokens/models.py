@@ -53,3 +53,21 @@ class PersonalAccessToken(models.Model):
     def display(self) -> str:
         """How the token is shown after its creation: the prefix and its last characters."""
         return f"twp_…{self.last4}"
+
+
+class SessionToken(models.Model):
+    """A 24-hour session token (``tws_``) from Tuleap's ``POST /api/tokens``; one per login."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    last4 = models.CharField(max_length=4)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Why it ended: "deleted", or what changed about the owner ("password", "login", ...).
+    end_reason = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return f"session token {self.pk}"

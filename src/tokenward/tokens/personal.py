@@ -122,7 +122,7 @@ def verify_personal_token(value: str, client: ClientInfo) -> VerifiedToken:
     """
     digest = token_digest(value)
     entry = verified_tokens.get(digest)  # only ever holds well-formed tokens
-    if entry is None:
+    if entry is None or entry.kind != KIND:
         try:
             token_format.parse(value, TokenType.PERSONAL)
         except MalformedTokenError as exc:

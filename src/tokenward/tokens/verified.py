@@ -29,7 +29,7 @@ class VerifiedToken:
     kind: str
     token_id: int
     owner: User
-    scopes: frozenset[str]
+    scopes: frozenset[str] | None  # None: not narrowed (every right of the owner)
     expires_at: datetime | None
     last_use_written_at: datetime | None
 

@@ -1,14 +1,37 @@
-"""The web pages' views: start page, profile, token revocation (log in and out are Django's)."""
+"""The web pages' views: start page, log in, profile, token revocation (log out is Django's)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tokenward.authn.client import client_info
+from tokenward.conf import setting
 from tokenward.tokens import personal
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login form; with ``LOGIN_FORM_ENABLED`` off, a pointer to single sign-on.
+
+    With the form disabled the page shows no password field and a posted form is refused
+    with 403, logging nobody in.
+    """
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not setting("LOGIN_FORM_ENABLED"):
+            return self.render_to_response(self.get_context_data(), status=403)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "form_enabled": setting("LOGIN_FORM_ENABLED")}
 
 
 def home(request: HttpRequest) -> HttpResponse:
