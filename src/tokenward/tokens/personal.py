@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tokenward.accounts.models import User
-from tokenward.accounts.policy import check_token_use
 from tokenward.audit import notifications
 from tokenward.audit.models import Action
 from tokenward.audit.services import ClientInfo, record_event
@@ -29,6 +28,7 @@ from tokenward.errors import CredentialError, ErrorCode
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
 from tokenward.tokens.last_use import LastUseRecorder, PendingUse, merge_addresses
 from tokenward.tokens.models import PersonalAccessToken
+from tokenward.tokens.refusals import audit_refusal, check_live
 from tokenward.tokens.verified import VerifiedToken, verified_tokens
 
 KIND = "personal_token"
@@ -130,7 +130,7 @@ def verify_personal_token(value: str, client: ClientInfo) -> VerifiedToken:
         entry = _read_and_check(digest, client)
     else:
         try:
-            _check_live(entry.expires_at, entry.owner)
+            check_live(entry.expires_at, entry.owner)
         except CredentialError as error:
             verified_tokens.discard(digest)
             _audit_failure(entry.token_id, entry.owner, client, error)
@@ -156,7 +156,7 @@ def _read_and_check(digest: str, client: ClientInfo) -> VerifiedToken:
     try:
         if record.revoked_at is not None:
             raise CredentialError(ErrorCode.TOKEN_REVOKED, "This token has been revoked.")
-        _check_live(record.expires_at, record.owner)
+        check_live(record.expires_at, record.owner)
     except CredentialError as error:
         _audit_failure(record.pk, record.owner, client, error)
         raise
@@ -172,23 +172,10 @@ def _read_and_check(digest: str, client: ClientInfo) -> VerifiedToken:
     return entry
 
 
-def _check_live(expires_at: datetime | None, owner: User) -> None:
-    if expires_at is not None and expires_at <= timezone.now():
-        raise CredentialError(ErrorCode.TOKEN_EXPIRED, "This token has expired.")
-    check_token_use(owner)
-
-
 def _audit_failure(
     token_id: int | None, owner: User | None, client: ClientInfo, error: CredentialError
 ) -> None:
-    record_event(
-        Action.FAILED,
-        credential_kind=KIND,
-        credential_id=token_id or "",
-        client=client,
-        subject=owner,
-        reason=str(error.code),
-    )
+    audit_refusal(KIND, token_id, owner, client, error)
 
 
 def list_personal_tokens(owner: User | None = None) -> QuerySet[PersonalAccessToken]:

@@ -25,6 +25,7 @@ from tokenward.credentials.service_token import (
 )
 from tokenward.errors import CredentialError, ErrorCode
 from tokenward.tokens.errors import TokensNotPermittedError
+from tokenward.tokens.refusals import audit_refusal
 from tokenward.tokens.verified import VerifiedToken, verified_tokens
 
 KIND = "service_token"
@@ -116,11 +117,4 @@ def _read_and_check(login: str, given: str, client: ClientInfo) -> VerifiedToken
 
 
 def _audit_failure(owner: User | None, client: ClientInfo, error: CredentialError) -> None:
-    record_event(
-        Action.FAILED,
-        credential_kind=KIND,
-        credential_id=owner.pk if owner is not None else "",
-        client=client,
-        subject=owner,
-        reason=str(error.code),
-    )
+    audit_refusal(KIND, owner.pk if owner is not None else "", owner, client, error)

@@ -25,6 +25,7 @@ from tokenward.credentials.digest import token_digest
 from tokenward.credentials.format import MalformedTokenError, TokenType
 from tokenward.errors import CredentialError, ErrorCode
 from tokenward.tokens.models import SessionToken
+from tokenward.tokens.refusals import audit_refusal, check_live
 from tokenward.tokens.verified import VerifiedToken, verified_tokens
 
 KIND = "session_token"
@@ -133,22 +134,13 @@ def _check_owner(owner: User, user_id: int) -> None:
 
 
 def _check_live(entry: VerifiedToken) -> None:
-    if entry.expires_at is not None and entry.expires_at <= timezone.now():
-        raise CredentialError(ErrorCode.TOKEN_EXPIRED, "This token has expired.")
-    check_token_use(entry.owner)
+    check_live(entry.expires_at, entry.owner)
 
 
 def _audit_failure(
     token_id: int | None, owner: User | None, client: ClientInfo, error: CredentialError
 ) -> None:
-    record_event(
-        Action.FAILED,
-        credential_kind=KIND,
-        credential_id=token_id or "",
-        client=client,
-        subject=owner,
-        reason=str(error.code),
-    )
+    audit_refusal(KIND, token_id, owner, client, error)
 
 
 def find_session_token(value: str) -> SessionToken | None:
