@@ -236,6 +236,39 @@ def cmd_token_revoke_all(args: argparse.Namespace) -> None:
     print(f"Revoked {count} personal token{'' if count == 1 else 's'} of {user.login!r}.")
 
 
+def cmd_offline_list(args: argparse.Namespace) -> None:
+    """Print a user's offline tokens, newest first; never their secrets."""
+    from tokenward.tokens.offline import list_offline_tokens
+
+    rows = [("ID", "NAME", "TOKEN", "CREATED", "LAST USED", "STATUS")]
+    for t in list_offline_tokens(_find_user(args.login)):
+        used = _when(t.last_used_at, "never")
+        status = "revoked" if t.revoked_at else "active"
+        rows.append((str(t.id), t.name, t.display, _when(t.created_at, ""), used, status))
+    _print_table(rows)
+
+
+def cmd_offline_revoke(args: argparse.Namespace) -> None:
+    from tokenward.audit.services import CLI
+    from tokenward.tokens.offline import find_offline_token, revoke_offline_token
+
+    token = find_offline_token(args.id)
+    if token is None:
+        raise CommandError(f"There is no offline token with id {args.id}.")
+    done = revoke_offline_token(token, by=None, client=CLI)
+    print(f"{'Revoked' if done else 'Already revoked:'} offline token {token.id}.")
+
+
+def cmd_keys_rotate(_args: argparse.Namespace) -> None:
+    """Add a new JWT signing key; old keys keep verifying until their tokens have expired."""
+    from tokenward.credentials.jwt_keys import rotate
+
+    kid, dropped = rotate()
+    print(f"New signing key {kid}.")
+    for old in dropped:
+        print(f"Removed retired key {old}.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tokenward", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -292,6 +325,19 @@ def build_parser() -> argparse.ArgumentParser:
     tall = token.add_parser("revoke-all", help="revoke every live token of a user")
     tall.add_argument("login")
     tall.set_defaults(func=cmd_token_revoke_all)
+
+    off = sub.add_parser("offline-token", help="manage offline refresh tokens")
+    off_sub = off.add_subparsers(dest="offline_command", required=True, parser_class=_Parser)
+    olist = off_sub.add_parser("list", help="list a user's offline tokens")
+    olist.add_argument("login")
+    olist.set_defaults(func=cmd_offline_list)
+    orevoke = off_sub.add_parser("revoke", help="revoke one offline token and its access tokens")
+    orevoke.add_argument("id", type=_token_id)
+    orevoke.set_defaults(func=cmd_offline_revoke)
+
+    keys = sub.add_parser("keys", help="manage the keys that sign JWT access tokens")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    keys_sub.add_parser("rotate", help="add a new signing key").set_defaults(func=cmd_keys_rotate)
     return parser
 
 

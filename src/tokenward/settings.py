@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "tokenward.tokens",
     "tokenward.audit",
     "tokenward.web",
+    "oauth2_provider",
+    "tokenward.oauth",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,40 @@ EMAIL_HOST_PASSWORD = os.environ.get("TOKENWARD_EMAIL_PASSWORD", "")
 EMAIL_TIMEOUT = 10  # seconds; a slow mail server must not hold a request for long
 EMAIL_USE_TLS = _env_bool("TOKENWARD_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("TOKENWARD_EMAIL_FROM", "tokenward <tokenward@localhost>")
+
+# OAuth2 provider (django-oauth-toolkit 3.4): authorization code with PKCE (S256) and rotating
+# refresh tokens only. Applications are registered with the "authorization-code" grant, which
+# is the only one the registration API and page create (tokenward/oauth/services.py).
+# Named explicitly: migrations that reference a swappable model read this setting.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read your projects and stories",
+        "write": "Change your projects and stories",
+    },
+    "DEFAULT_SCOPES": ["read"],
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ACCESS_TOKEN_GENERATOR": "tokenward.oauth.generators.access_token",
+    "REFRESH_TOKEN_GENERATOR": "tokenward.oauth.generators.refresh_token",
+    "OAUTH2_VALIDATOR_CLASS": "tokenward.oauth.validators.TokenwardOAuth2Validator",
+    # RFC 9700 gates: no implicit or password grant, no "plain" PKCE, no tokens in the
+    # query string, and only SHA-256 checksums of tokens at rest (the token column is blank).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tokenward.authn.pipeline.PipelineAuthentication"],

@@ -4,6 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from tokenward.oauth import urls as oauth_urls
 from tokenward.tracker.graphql_view import GraphQLView
 from tokenward.web import errors as web_errors
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("api/", include("tokenward.tokens.urls")),
     path("api/", include("tokenward.audit.urls")),
     path("api/", include("tokenward.tracker.urls")),
+    path("api/", include((oauth_urls.api_urlpatterns, "oauth-api"))),
+    path("oauth/", include("tokenward.oauth.urls")),
     path("graphql", GraphQLView.as_view(), name="graphql"),
     path("", include("tokenward.web.urls")),
 ]

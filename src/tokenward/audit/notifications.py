@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tokenward.audit.services import ClientInfo
 from tokenward.conf import setting
-from tokenward.tokens.models import PersonalAccessToken
+from tokenward.tokens.models import OfflineToken, PersonalAccessToken
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +44,28 @@ def personal_token_created(token: PersonalAccessToken, client: ClientInfo) -> No
         )
     except OSError:
         log.warning("Could not send the new-token e-mail for personal token %s.", token.pk)
+
+
+def offline_token_created(token: OfflineToken, client: ClientInfo) -> None:
+    """Tell the owner an offline token was created, from where, and where to revoke it.
+
+    A failure to send is logged, not raised: the token exists and the audit log has it.
+    """
+    owner = token.owner
+    if not owner.email:
+        return
+    context = {
+        "token": token,
+        "owner": owner,
+        "client": client,
+        "revoke_url": _absolute(reverse("td-offline-token"), client),
+    }
+    try:
+        send_mail(
+            subject="A new offline token",
+            message=render_to_string("audit/offline_token_created.txt", context),
+            from_email=None,
+            recipient_list=[owner.email],
+        )
+    except OSError:
+        log.warning("Could not send the new-token e-mail for offline token %s.", token.pk)

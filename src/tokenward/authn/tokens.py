@@ -15,8 +15,11 @@ from tokenward.audit.services import ClientInfo
 from tokenward.authn.base import AuthInfo, CredentialFailed, Transport, invalid_request
 from tokenward.authn.client import client_info
 from tokenward.conf import setting
+from tokenward.credentials.access_jwt import looks_like_jwt
 from tokenward.credentials.format import TokenType, token_type_of
 from tokenward.errors import CredentialError, ErrorCode
+from tokenward.oauth.services import verify_oauth_access_token
+from tokenward.tokens.offline import verify_access_token
 from tokenward.tokens.personal import verify_personal_token
 from tokenward.tokens.verified import VerifiedToken
 
@@ -39,6 +42,8 @@ class TokenTransport(Transport):
 
     scheme = "Bearer"
     verifiers: Mapping[TokenType, Verifier] = PERSONAL
+    # A JWT has no prefix: a transport that takes JWT access tokens names their verifier.
+    jwt_verifier: Verifier | None = None
 
     def credential(self, request: Request) -> str | None:
         """Return the token string the request carries here, or None."""
@@ -70,6 +75,8 @@ class TokenTransport(Transport):
             raise CredentialError(ErrorCode.MALFORMED_TOKEN, "Malformed token. No token was given.")
         if len(value) > MAX_TOKEN_LENGTH or not value.isascii() or not value.isprintable():
             raise CredentialError(ErrorCode.MALFORMED_TOKEN, "Malformed token.")
+        if self.jwt_verifier is not None and looks_like_jwt(value):
+            return self.jwt_verifier(value, client)
         verifier = self.verifiers.get(token_type_of(value))  # type: ignore[arg-type]
         if verifier is None:
             kinds = ", ".join(f"{t.value}_" for t in self.verifiers)
@@ -102,11 +109,15 @@ class AuthorizationSchemeTransport(TokenTransport):
 
 
 class BearerTokenAuthentication(AuthorizationSchemeTransport):
-    """``Authorization: Bearer <token>`` (RFC 6750 §2.1; YouTrack's permanent tokens)."""
+    """``Authorization: Bearer <token>`` (RFC 6750 §2.1; YouTrack's permanent tokens,
+    TargetData's JWT access tokens: only here, never in the query string)."""
 
     method = "bearer"
     scheme = "Bearer"
+    jwt_verifier = staticmethod(verify_access_token)
     challenge = bearer_challenge()
+    # OAuth2 access tokens travel only here (Tuleap: "ONLY the Authorization Header").
+    verifiers = {**PERSONAL, TokenType.OAUTH_ACCESS: verify_oauth_access_token}
 
 
 class TokenSchemeAuthentication(AuthorizationSchemeTransport):

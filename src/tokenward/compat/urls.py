@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
+from tokenward.compat import targetdata
 from tokenward.compat.targetprocess import (
     AuthenticationAliasView,
     AuthenticationView,
@@ -34,6 +35,10 @@ TP_STORIES = any_case("api/v1/UserStories")
 TP_AUTHENTICATION = any_case("api/v1/Authentication")
 
 urlpatterns = [
+    # TargetData: a browser page makes offline tokens; POST /auth/token trades one for a JWT.
+    path("auth/offline-token", targetdata.offline_token_page, name="td-offline-token"),
+    path("auth/token", targetdata.token, name="td-token"),
+    path("auth/jwks.json", targetdata.jwks_document, name="td-jwks"),
     # Targetprocess REST v1; its paths are case-insensitive (the seed's curl example writes
     # /api/v1/userstories/) and take an optional trailing slash.
     re_path(rf"^{TP_LOGGED_USER}/?$", LoggedUserView.as_view(), name="tp-logged-user"),

@@ -71,3 +71,38 @@ class SessionToken(models.Model):
 
     def __str__(self) -> str:
         return f"session token {self.pk}"
+
+
+class OfflineToken(models.Model):
+    """An offline refresh token (``two_``, TargetData): never expires, buys JWT access tokens.
+
+    ``session_id`` is the ``sid`` claim of the access tokens it buys (and their
+    ``session_state``), so their use can check that it still stands.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offline_tokens"
+    )
+    session_id = models.UUIDField(unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    last4 = models.CharField(max_length=4)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"offline token {self.pk}"
+
+    @property
+    def display(self) -> str:
+        """How the token is shown after its creation: the prefix and its last characters."""
+        return f"two_…{self.last4}"

@@ -1,0 +1,1 @@
+"""OAuth2 provider: code flow with PKCE, rotating refresh tokens, revocation, introspection."""

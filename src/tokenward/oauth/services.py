@@ -1,0 +1,170 @@
+"""OAuth2 applications and access tokens: the only tokenward code that reads DOT's rows.
+
+DOT stores tokens as SHA-256 checksums only (``COMPLIANT_BCP_RFC9700_TOKEN_STORAGE``), so an
+access token is found by the checksum of the presented value. Every use reads the row: DOT
+revokes by deleting it, and a cache here would not hear of that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import get_access_token_model, get_application_model
+
+from tokenward.accounts.models import User
+from tokenward.audit.models import Action
+from tokenward.audit.services import ClientInfo, record_event
+from tokenward.credentials import format as token_format
+from tokenward.credentials.format import MalformedTokenError, TokenType
+from tokenward.errors import CredentialError, ErrorCode
+from tokenward.oauth.models import ProjectApplication
+from tokenward.tokens.refusals import audit_refusal, check_live
+from tokenward.tokens.verified import VerifiedToken
+from tokenward.tracker.models import Project
+
+KIND = "oauth_access_token"
+APPLICATION_KIND = "oauth_application"
+CLIENT_TYPES = ("confidential", "public")
+
+
+class ApplicationRequestError(ValueError):
+    """A registration request names something wrong; ``field`` says which part."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ApplicationNotPermittedError(PermissionError):
+    """The user may not register or see applications of this project."""
+
+
+@dataclass(frozen=True)
+class RegisteredApplication:
+    """A new application and its client secret in plaintext (None for public clients)."""
+
+    application: object
+    client_secret: str | None
+
+
+def may_manage(user: User, project: Project | None) -> bool:
+    """Return True if ``user`` may register applications for ``project`` (None: site-wide).
+
+    Site administrators may do so for any project or none; a project's leader (its
+    "project administrator") for their project.
+    """
+    if user.is_administrator:
+        return True
+    return project is not None and project.leader_id == user.pk
+
+
+def register_application(
+    actor: User,
+    *,
+    name: str,
+    redirect_uris: Sequence[str],
+    client_type: str,
+    project: Project | None,
+    client: ClientInfo,
+) -> RegisteredApplication:
+    """Register an authorization-code application and return it with its secret, audited.
+
+    Raise ``ApplicationNotPermittedError`` or ``ApplicationRequestError``; nothing is
+    written then. A public client gets a random secret too, never shown, so that nobody
+    can authenticate as it with an empty one.
+    """
+    if not may_manage(actor, project):
+        raise ApplicationNotPermittedError(
+            "Only a site administrator or the project's leader may register applications."
+        )
+    if client_type not in CLIENT_TYPES:
+        raise ApplicationRequestError("client_type", "The client type is confidential or public.")
+    name = (name or "").strip()
+    if not name or len(name) > 255:
+        raise ApplicationRequestError(
+            "name", "An application needs a name of at most 255 characters."
+        )
+    if not redirect_uris:
+        raise ApplicationRequestError("redirect_uris", "Name at least one redirect URI.")
+    secret = generate_client_secret()
+    application = get_application_model()(
+        name=name,
+        user=actor,
+        client_type=client_type,
+        authorization_grant_type="authorization-code",  # the only grant we register
+        redirect_uris=" ".join(redirect_uris),
+        client_secret=secret,
+        hash_client_secret=True,
+        algorithm="",
+    )
+    try:
+        application.full_clean(exclude=["client_id", "client_secret"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ApplicationRequestError(field, " ".join(messages)) from None
+    with transaction.atomic():
+        application.save()
+        ProjectApplication.objects.create(
+            application=application, project=project, registered_by=actor
+        )
+        record_event(
+            Action.ISSUED,
+            credential_kind=APPLICATION_KIND,
+            credential_id=application.pk,
+            client=client,
+            actor=actor,
+            subject=actor,
+        )
+    shown = secret if client_type == "confidential" else None
+    return RegisteredApplication(application=application, client_secret=shown)
+
+
+def applications_for(user: User) -> QuerySet:
+    """Return the applications ``user`` manages: all for administrators, else their projects'."""
+    apps = get_application_model().objects.select_related("tokenward_link__project")
+    if not user.is_administrator:
+        apps = apps.filter(Q(tokenward_link__project__leader=user))
+    return apps.order_by("id")
+
+
+def verify_oauth_access_token(value: str, client: ClientInfo) -> VerifiedToken:
+    """Return the verified access token ``value``. Raise ``CredentialError`` if unusable.
+
+    A malformed value is refused without a database read. Unknown and revoked tokens are
+    both "Invalid token." (DOT deletes revoked access tokens); expiry and the owner's
+    state are checked like every other token's.
+    """
+    try:
+        token_format.parse(value, TokenType.OAUTH_ACCESS)
+    except MalformedTokenError as exc:
+        raise CredentialError(ErrorCode.MALFORMED_TOKEN, f"Malformed token. {exc}") from None
+    checksum = hashlib.sha256(value.encode()).hexdigest()
+    record = (
+        get_access_token_model()
+        .objects.select_related("user")
+        .filter(token_checksum=checksum, user__isnull=False)
+        .first()
+    )
+    if record is None:
+        error = CredentialError(ErrorCode.INVALID_TOKEN, "Invalid token.")
+        audit_refusal(KIND, None, None, client, error)
+        raise error
+    try:
+        check_live(record.expires, record.user)
+    except CredentialError as error:
+        audit_refusal(KIND, record.pk, record.user, client, error)
+        raise
+    return VerifiedToken(
+        kind=KIND,
+        token_id=record.pk,
+        owner=record.user,
+        scopes=frozenset(record.scope.split()),
+        expires_at=record.expires,
+        last_use_written_at=None,
+    )

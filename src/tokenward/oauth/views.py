@@ -1,0 +1,183 @@
+"""OAuth2 endpoints around DOT's views: consent page, introspection, application registration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from oauth2_provider import views as dot_views
+from oauth2_provider.models import get_access_token_model
+from oauth2_provider.signals import app_authorized
+from oauth2_provider.views.mixins import OAuthLibMixin
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tokenward.authn.client import client_info
+from tokenward.oauth import services
+from tokenward.tracker.models import Project
+
+
+class AuthorizationView(dot_views.AuthorizationView):
+    """DOT's authorization endpoint with tokenward's consent page."""
+
+    template_name = "oauth/authorize.html"
+
+
+class TokenView(dot_views.TokenView):
+    """DOT's token endpoint, hardened for parallel refreshes of one refresh token.
+
+    Two races in DOT 3.4.1 with hashed token storage (seen with gunicorn workers on
+    SQLite, where ``select_for_update`` is a no-op): a request that loses may be answered
+    200 with the winner's pair read back from the database, which holds only checksums,
+    so both tokens are empty strings; and DOT reads the new access token back to send
+    ``app_authorized`` after a concurrent reuse may have revoked (deleted) it, raising.
+    The first becomes ``invalid_grant``; the second skips the signal.
+    """
+
+    @method_decorator(sensitive_post_parameters("password", "client_secret"))
+    def authorization_flow_token_response(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        _url, headers, body, status = self.create_token_response(request)
+        if status == 200:
+            value = json.loads(body).get("access_token")
+            if not value:
+                status = 400
+                body = json.dumps(
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "The refresh token was already used.",
+                    }
+                )
+            else:
+                checksum = hashlib.sha256(value.encode()).hexdigest()
+                token = get_access_token_model().objects.filter(token_checksum=checksum).first()
+                if token is not None:
+                    app_authorized.send(sender=self, request=request, token=token)
+        response = HttpResponse(content=body, status=status, content_type="application/json")
+        for name, header in headers.items():
+            response[name] = header
+        return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(never_cache, name="dispatch")
+class IntrospectView(OAuthLibMixin, View):
+    """RFC 7662 introspection: POST only, and only for an authenticated client.
+
+    DOT's own view also accepts a bearer token and the token in the query string, and
+    answers an unauthenticated caller with a bare 403; this one answers 401.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.authenticate_client(request):
+            response = JsonResponse(
+                {"error": "invalid_client", "error_description": "Client authentication failed."},
+                status=401,
+            )
+            response["WWW-Authenticate"] = 'Basic realm="tokenward"'
+            return response
+        return dot_views.IntrospectTokenView.get_token_response(request.POST.get("token"))
+
+
+def _application_data(app: Any, secret: str | None = None) -> dict[str, Any]:
+    link = getattr(app, "tokenward_link", None)
+    data = {
+        "id": app.pk,
+        "name": app.name,
+        "client_id": app.client_id,
+        "client_type": app.client_type,
+        "grant_type": app.authorization_grant_type,
+        "redirect_uris": app.redirect_uris.split(),
+        "project": link.project_id if link is not None else None,
+    }
+    if secret is not None:
+        data["client_secret"] = secret
+    return data
+
+
+class ApplicationSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    redirect_uris = serializers.ListField(child=serializers.CharField(max_length=500), min_length=1)
+    client_type = serializers.ChoiceField(choices=services.CLIENT_TYPES)
+    project = serializers.PrimaryKeyRelatedField(
+        queryset=Project.objects.all(), required=False, allow_null=True
+    )
+
+
+class ApplicationListView(APIView):
+    """``/api/oauth-applications``: list the applications you manage; register one."""
+
+    serializer_class = ApplicationSerializer
+
+    def get(self, request: Request) -> Response:
+        apps = services.applications_for(request.user)
+        return Response([_application_data(app) for app in apps])
+
+    def post(self, request: Request) -> Response:
+        serializer = ApplicationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            registered = services.register_application(
+                request.user,
+                name=data["name"],
+                redirect_uris=data["redirect_uris"],
+                client_type=data["client_type"],
+                project=data.get("project"),
+                client=client_info(request, "api"),
+            )
+        except services.ApplicationNotPermittedError as exc:
+            raise PermissionDenied(str(exc)) from None
+        except services.ApplicationRequestError as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from None
+        body = _application_data(registered.application, registered.client_secret)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def applications_page(request: HttpRequest) -> HttpResponse:
+    """List the applications you manage and register one; its secret is shown once."""
+    registered = error = None
+    if request.method == "POST":
+        project = Project.objects.filter(pk=request.POST.get("project") or None).first()
+        try:
+            registered = services.register_application(
+                request.user,
+                name=request.POST.get("name", ""),
+                redirect_uris=request.POST.get("redirect_uris", "").split(),
+                client_type=request.POST.get("client_type", ""),
+                project=project,
+                client=client_info(request, "web"),
+            )
+        except (services.ApplicationNotPermittedError, services.ApplicationRequestError) as exc:
+            error = str(exc)
+    user = request.user
+    projects = Project.objects.all() if user.is_administrator else user.led_projects.all()
+    context = {
+        "applications": services.applications_for(user),
+        "projects": projects,
+        "registered": registered,
+        "error": error,
+    }
+    return render(request, "oauth/applications.html", context, status=400 if error else 200)

@@ -1,0 +1,118 @@
+"""Registering OAuth2 applications: site administrators, and project leaders for their project."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.hashers import check_password, identify_hasher
+from oauth2_provider.models import Application
+
+from tokenward.audit.models import Action, AuditEvent
+from tokenward.oauth.models import ProjectApplication
+
+pytestmark = pytest.mark.django_db
+
+PATH = "/api/oauth-applications"
+
+
+def body(project=None, **fields) -> dict:
+    data = {
+        "name": "Sync bot",
+        "redirect_uris": ["https://bot.example.com/callback"],
+        "client_type": "confidential",
+    }
+    if project is not None:
+        data["project"] = project.pk
+    return data | fields
+
+
+def test_leader_registers_an_application_for_their_project(as_basic, member, make_project):
+    project = make_project(leader=member, members=[member])
+
+    reply = as_basic(member).post(PATH, body(project), format="json")
+
+    assert reply.status_code == 201
+    data = reply.json()
+    assert data["grant_type"] == "authorization-code"
+    assert data["project"] == project.pk
+    assert reply["Cache-Control"] == "no-store"
+    app = Application.objects.get(client_id=data["client_id"])
+    # Stored hashed: the plaintext secret exists only in this reply.
+    assert identify_hasher(app.client_secret)
+    assert check_password(data["client_secret"], app.client_secret)
+    assert ProjectApplication.objects.get(application=app).project == project
+    assert AuditEvent.objects.filter(
+        action=Action.ISSUED, credential_kind="oauth_application", credential_id=str(app.pk)
+    ).exists()
+    listed = as_basic(member).get(PATH).json()
+    assert [a["client_id"] for a in listed] == [data["client_id"]]
+    assert "client_secret" not in listed[0]
+
+
+def test_member_who_does_not_lead_the_project_is_refused(as_basic, member, admin, make_project):
+    project = make_project(leader=admin, members=[member])
+
+    reply = as_basic(member).post(PATH, body(project), format="json")
+
+    assert reply.status_code == 403
+    assert reply.json()["code"] == "permission_denied"
+    assert not Application.objects.exists()
+
+
+def test_non_administrator_needs_a_project(as_basic, member):
+    reply = as_basic(member).post(PATH, body(), format="json")
+
+    assert reply.status_code == 403
+    assert not Application.objects.exists()
+
+
+def test_administrator_registers_for_any_project_or_none(as_basic, admin, member, make_project):
+    project = make_project(leader=member)
+
+    for_project = as_basic(admin).post(PATH, body(project), format="json")
+    site_wide = as_basic(admin).post(PATH, body(client_type="public"), format="json")
+
+    assert for_project.status_code == 201
+    assert site_wide.status_code == 201
+    assert "client_secret" not in site_wide.json(), "public clients get no usable secret"
+    assert len(as_basic(admin).get(PATH).json()) == 2
+    assert as_basic(member).get(PATH).json()[0]["client_id"] == for_project.json()["client_id"]
+
+
+def test_bad_redirect_uri_is_400(as_basic, admin):
+    reply = as_basic(admin).post(PATH, body(redirect_uris=["javascript:alert(1)"]), format="json")
+
+    assert reply.status_code == 400
+    assert reply.json()["code"] == "invalid"
+    assert not Application.objects.exists()
+
+
+def test_read_token_cannot_register(make_token, admin, as_token):
+    token = make_token(admin, scopes=["read"]).plaintext
+
+    reply = as_token(token).post(PATH, body(), format="json")
+
+    assert reply.status_code == 403
+    assert reply.json()["code"] == "insufficient_scope"
+
+
+def test_web_page_lists_and_registers(client, member, make_project):
+    project = make_project(leader=member)
+    client.force_login(member)
+
+    page = client.get("/oauth/applications/")
+    created = client.post(
+        "/oauth/applications/",
+        {
+            "name": "Web app",
+            "redirect_uris": "https://web.example.com/cb",
+            "client_type": "confidential",
+            "project": project.pk,
+        },
+    )
+
+    assert page.status_code == 200
+    assert created.status_code == 200
+    app = Application.objects.get(name="Web app")
+    assert app.client_id in created.content.decode()
+    assert b"shown only now" in created.content
+    assert client.get("/oauth/applications/").content.count(b"shown only now") == 0
