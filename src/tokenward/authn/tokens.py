@@ -6,6 +6,7 @@ carry an RFC 6750 challenge; the error body says which rule the token broke.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Mapping
 
 from rest_framework.request import Request
@@ -45,15 +46,16 @@ class TokenTransport(Transport):
     # A JWT has no prefix: a transport that takes JWT access tokens names their verifier.
     jwt_verifier: Verifier | None = None
 
+    @abstractmethod
     def credential(self, request: Request) -> str | None:
         """Return the token string the request carries here, or None."""
-        raise NotImplementedError
 
     def presented(self, request: Request) -> bool:
         return self._raw(request) is not None
 
+    @abstractmethod
     def _raw(self, request: Request) -> str | None:
-        raise NotImplementedError
+        """Return the raw value of this transport's field, or None if it is absent."""
 
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
         value = self.credential(request)
