@@ -83,7 +83,7 @@ class ObtainTokenView(TrialGridCredentialsView):
         responses={200: TrialGridTokenSerializer, 400: TokenErrorSerializer},
     )
     def post(self, request: Request) -> Response:
-        """Mint a new token (named "endpoint-" and 8 hex digits, read and write) for the login given."""
+        """Mint a new token (named "endpoint-" + 8 hex digits, read and write) for the user."""
         user = token_holder(request)
         for _attempt in range(3):  # a random name may, very rarely, be taken already
             try:
