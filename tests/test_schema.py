@@ -32,3 +32,29 @@ def test_unknown_api_path_is_a_json_404(api):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_the_token_endpoints_are_in_the_schema(api):
+    schema = api.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    for path, method in [
+        ("/auth/token", "post"),
+        ("/auth/jwks.json", "get"),
+        ("/oauth/token/", "post"),
+        ("/oauth/revoke_token/", "post"),
+        ("/oauth/introspect/", "post"),
+        ("/api/offline-tokens/", "get"),
+        ("/api/oauth-authorizations", "get"),
+        ("/api/oauth-authorizations/{application_id}", "delete"),
+    ]:
+        assert method in schema["paths"][path], path
+    reply = schema["components"]["schemas"]["OfflineTokenReply"]
+    assert set(reply["required"]) == {
+        "access_token",
+        "expires_in",
+        "refresh_expires_in",
+        "refresh_token",
+        "token_type",
+        "session_state",
+        "scope",
+    }

@@ -116,3 +116,26 @@ def test_web_page_lists_and_registers(client, member, make_project):
     assert app.client_id in created.content.decode()
     assert b"shown only now" in created.content
     assert client.get("/oauth/applications/").content.count(b"shown only now") == 0
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["http://bot.example.com/callback", "http://10.0.0.7/cb", "HTTP://example.org/", "http://[x"],
+)
+def test_plain_http_redirect_uris_must_be_loopback(as_basic, admin, uri):
+    reply = as_basic(admin).post(PATH, body(redirect_uris=[uri]), format="json")
+
+    assert reply.status_code == 400
+    assert reply.json()["code"] == "invalid"
+    assert "redirect_uris" in reply.json()["errors"]
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "uri", ["http://127.0.0.1:8765/cb", "http://[::1]:9000/cb", "http://localhost/cb"]
+)
+def test_loopback_http_redirect_uris_are_allowed(as_basic, admin, uri):
+    reply = as_basic(admin).post(PATH, body(redirect_uris=[uri]), format="json")
+
+    assert reply.status_code == 201
+    assert reply.json()["redirect_uris"] == [uri]

@@ -9,3 +9,6 @@ class OAuthConfig(AppConfig):
     name = "tokenward.oauth"
     label = "tokenward_oauth"
     verbose_name = "OAuth2 provider"
+
+    def ready(self) -> None:
+        from tokenward.oauth import services  # noqa: F401  (registers its signal receivers)

@@ -10,14 +10,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import receiver
+from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_access_token_model, get_application_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_refresh_token_model,
+)
 
 from tokenward.accounts.models import User
+from tokenward.accounts.signals import credentials_changed
 from tokenward.audit.models import Action
 from tokenward.audit.services import ClientInfo, record_event
 from tokenward.credentials import format as token_format
@@ -29,8 +39,11 @@ from tokenward.tokens.verified import VerifiedToken
 from tokenward.tracker.models import Project
 
 KIND = "oauth_access_token"
+GRANT_KIND = "oauth_grant"
 APPLICATION_KIND = "oauth_application"
+SYSTEM = ClientInfo(method="system")
 CLIENT_TYPES = ("confidential", "public")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class ApplicationRequestError(ValueError):
@@ -92,6 +105,8 @@ def register_application(
         )
     if not redirect_uris:
         raise ApplicationRequestError("redirect_uris", "Name at least one redirect URI.")
+    for uri in redirect_uris:
+        _check_redirect_uri(uri)
     secret = generate_client_secret()
     application = get_application_model()(
         name=name,
@@ -123,6 +138,23 @@ def register_application(
         )
     shown = secret if client_type == "confidential" else None
     return RegisteredApplication(application=application, client_secret=shown)
+
+
+def _check_redirect_uri(uri: str) -> None:
+    """Refuse a plain-HTTP redirect URI unless it is a loopback one (RFC 8252 §7.3, RFC 9700
+    §4.1.1): over HTTP anywhere else, an authorization code travels readable by the network.
+    Custom schemes and HTTPS are left to DOT's own validation."""
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname or ""
+    except ValueError:
+        raise ApplicationRequestError("redirect_uris", "A redirect URI is malformed.") from None
+    if parts.scheme.lower() == "http" and host not in LOOPBACK_HOSTS:
+        raise ApplicationRequestError(
+            "redirect_uris",
+            "A redirect URI over plain http must be a loopback one "
+            "(127.0.0.1, [::1] or localhost); use https.",
+        )
 
 
 def applications_for(user: User) -> QuerySet:
@@ -168,3 +200,101 @@ def verify_oauth_access_token(value: str, client: ClientInfo) -> VerifiedToken:
         expires_at=record.expires,
         last_use_written_at=None,
     )
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """An application ``user`` has authorized and that still holds a live token of theirs."""
+
+    application_id: int
+    client_id: str
+    name: str
+    scopes: frozenset[str]
+    authorized_at: datetime
+    last_refreshed_at: datetime
+
+
+def authorizations_of(user: User) -> list[Authorization]:
+    """Return the applications holding a live access or refresh token of ``user``, by name."""
+    now = timezone.now()
+    found: dict[int, dict[str, Any]] = {}
+    live_access = get_access_token_model().objects.filter(user=user, expires__gt=now)
+    live_refresh = get_refresh_token_model().objects.filter(user=user, revoked__isnull=True)
+    for rows in (
+        live_access.values("application_id", "scope", "created", "updated"),
+        live_refresh.values("application_id", "created", "updated"),
+    ):
+        for row in rows:
+            entry = found.setdefault(
+                row["application_id"],
+                {"scopes": set(), "first": row["created"], "last": row["updated"]},
+            )
+            entry["scopes"].update((row.get("scope") or "").split())
+            entry["first"] = min(entry["first"], row["created"])
+            entry["last"] = max(entry["last"], row["updated"])
+    applications = get_application_model().objects.filter(pk__in=found).only("client_id", "name")
+    return sorted(
+        (
+            Authorization(
+                application_id=app.pk,
+                client_id=app.client_id,
+                name=app.name,
+                scopes=frozenset(found[app.pk]["scopes"]),
+                authorized_at=found[app.pk]["first"],
+                last_refreshed_at=found[app.pk]["last"],
+            )
+            for app in applications
+        ),
+        key=lambda authorization: (authorization.name.lower(), authorization.application_id),
+    )
+
+
+def revoke_authorization(
+    user: User,
+    *,
+    application_id: int | None,
+    by: User | None,
+    client: ClientInfo,
+    reason: str = "",
+) -> int:
+    """Revoke every token ``user`` granted one application (None: every application).
+
+    Refresh tokens are marked revoked and their access tokens deleted, the way DOT revokes;
+    access tokens without a refresh token are deleted. Audited per application. Return how
+    many tokens ended.
+    """
+    refresh_model = get_refresh_token_model()
+    access_model = get_access_token_model()
+    with transaction.atomic():
+        refresh = refresh_model.objects.select_for_update().filter(user=user, revoked__isnull=True)
+        access = access_model.objects.filter(user=user)
+        if application_id is not None:
+            refresh = refresh.filter(application_id=application_id)
+            access = access.filter(application_id=application_id)
+        rows = list(refresh.values_list("pk", "application_id"))
+        applications = {app for _pk, app in rows}
+        applications.update(access.values_list("application_id", flat=True).distinct())
+        revoked = refresh_model.objects.filter(pk__in=[pk for pk, _app in rows]).update(
+            revoked=timezone.now(), access_token=None
+        )
+        deleted, _ = access.delete()
+        for app in sorted(a for a in applications if a is not None):
+            record_event(
+                Action.REVOKED,
+                credential_kind=GRANT_KIND,
+                credential_id=app,
+                client=client,
+                actor=by,
+                subject=user,
+                reason=reason[:40],
+            )
+    return revoked + deleted
+
+
+@receiver(credentials_changed)
+def revoke_grants_of_new_password(
+    sender: type[User], user: User, reasons: frozenset[str], **kwargs: Any
+) -> None:
+    """A new password revokes every application's tokens (security check 12)."""
+    if "password" in reasons:
+        revoke_authorization(user, application_id=None, by=None, client=SYSTEM, reason="password")

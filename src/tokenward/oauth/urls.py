@@ -1,9 +1,9 @@
-"""URLs of the OAuth2 provider (under /oauth/) and of application registration (under /api/)."""
+"""URLs of the OAuth2 provider (under /oauth/) and of its API (under /api/)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from oauth2_provider import views as dot_views
 
-from tokenward.oauth import views
+from tokenward.oauth import api, views
 
 app_name = "oauth"
 urlpatterns = [
@@ -15,5 +15,11 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
-    path("oauth-applications", views.ApplicationListView.as_view(), name="oauth-applications"),
+    path("oauth-applications", api.ApplicationListView.as_view(), name="oauth-applications"),
+    path("oauth-authorizations", api.AuthorizationListView.as_view(), name="oauth-authorizations"),
+    re_path(
+        r"^oauth-authorizations/(?P<application_id>[0-9]{1,18})$",
+        api.AuthorizationDetailView.as_view(),
+        name="oauth-authorization",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""OAuth2 endpoints around DOT's views: consent page, introspection, application registration."""
+"""OAuth2 endpoints around DOT's views: consent page, token, introspection, registration page."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ from oauth2_provider import views as dot_views
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.signals import app_authorized
 from oauth2_provider.views.mixins import OAuthLibMixin
-from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from tokenward.authn.client import client_info
 from tokenward.oauth import services
@@ -93,64 +88,6 @@ class IntrospectView(OAuthLibMixin, View):
             response["WWW-Authenticate"] = 'Basic realm="tokenward"'
             return response
         return dot_views.IntrospectTokenView.get_token_response(request.POST.get("token"))
-
-
-def _application_data(app: Any, secret: str | None = None) -> dict[str, Any]:
-    link = getattr(app, "tokenward_link", None)
-    data = {
-        "id": app.pk,
-        "name": app.name,
-        "client_id": app.client_id,
-        "client_type": app.client_type,
-        "grant_type": app.authorization_grant_type,
-        "redirect_uris": app.redirect_uris.split(),
-        "project": link.project_id if link is not None else None,
-    }
-    if secret is not None:
-        data["client_secret"] = secret
-    return data
-
-
-class ApplicationSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
-    redirect_uris = serializers.ListField(child=serializers.CharField(max_length=500), min_length=1)
-    client_type = serializers.ChoiceField(choices=services.CLIENT_TYPES)
-    project = serializers.PrimaryKeyRelatedField(
-        queryset=Project.objects.all(), required=False, allow_null=True
-    )
-
-
-class ApplicationListView(APIView):
-    """``/api/oauth-applications``: list the applications you manage; register one."""
-
-    serializer_class = ApplicationSerializer
-
-    def get(self, request: Request) -> Response:
-        apps = services.applications_for(request.user)
-        return Response([_application_data(app) for app in apps])
-
-    def post(self, request: Request) -> Response:
-        serializer = ApplicationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            registered = services.register_application(
-                request.user,
-                name=data["name"],
-                redirect_uris=data["redirect_uris"],
-                client_type=data["client_type"],
-                project=data.get("project"),
-                client=client_info(request, "api"),
-            )
-        except services.ApplicationNotPermittedError as exc:
-            raise PermissionDenied(str(exc)) from None
-        except services.ApplicationRequestError as exc:
-            raise ValidationError({exc.field: [str(exc)]}) from None
-        body = _application_data(registered.application, registered.client_secret)
-        response = Response(body, status=status.HTTP_201_CREATED)
-        response["Cache-Control"] = "no-store"
-        response["Pragma"] = "no-cache"
-        return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,4 +7,4 @@ class TokensConfig(AppConfig):
     verbose_name = "Tokens"
 
     def ready(self) -> None:
-        from tokenward.tokens import checks, session, signals  # noqa: F401  (registers them)
+        from tokenward.tokens import checks, offline, session, signals  # noqa: F401  (registers them)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.dispatch import receiver
 from django.utils import timezone
 
 from tokenward.accounts.models import User
 from tokenward.accounts.policy import check_token_use
+from tokenward.accounts.signals import credentials_changed
 from tokenward.audit import notifications
 from tokenward.audit.models import Action
 from tokenward.audit.services import ClientInfo, record_event
@@ -36,6 +39,7 @@ KIND = "offline_token"
 ACCESS_KIND = "jwt_access_token"
 INVALID_TOKEN = "Invalid token."  # noqa: S105  (a message, not a secret)
 MAX_NAME_LENGTH = 100
+SYSTEM = ClientInfo(method="system")
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,9 @@ def find_offline_token(token_id: int) -> OfflineToken | None:
     return OfflineToken.objects.select_related("owner").filter(pk=token_id).first()
 
 
-def revoke_offline_token(token: OfflineToken, *, by: User | None, client: ClientInfo) -> bool:
+def revoke_offline_token(
+    token: OfflineToken, *, by: User | None, client: ClientInfo, reason: str = ""
+) -> bool:
     """Revoke ``token`` and, at once on this server, every access token it bought.
 
     Return False if it was already revoked (nothing changes then).
@@ -123,11 +129,34 @@ def revoke_offline_token(token: OfflineToken, *, by: User | None, client: Client
                 client=client,
                 actor=by,
                 subject=token.owner,
+                reason=reason[:40],
             )
     verified_tokens.discard(_cache_key(str(token.session_id)))
     if changed:
         token.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return bool(changed)
+
+
+def revoke_all_offline_tokens(
+    owner: User, *, by: User | None, client: ClientInfo, reason: str = ""
+) -> int:
+    """Revoke every live offline token of ``owner``; return how many were revoked."""
+    live = OfflineToken.objects.select_related("owner").filter(owner=owner, revoked_at__isnull=True)
+    return sum(
+        revoke_offline_token(token, by=by, client=client, reason=reason) for token in list(live)
+    )
+
+
+@receiver(credentials_changed)
+def revoke_offline_tokens_of_new_password(
+    sender: type[User], user: User, reasons: frozenset[str], **kwargs: Any
+) -> None:
+    """A new password ends what the old one bought (security check 12); deactivation does not.
+
+    A deactivated user's tokens already fail on every use, and come back with reactivation.
+    """
+    if "password" in reasons:
+        revoke_all_offline_tokens(user, by=None, client=SYSTEM, reason="password")
 
 
 def refresh_access_token(value: str, client: ClientInfo) -> IssuedAccessToken:

@@ -1,4 +1,4 @@
-"""How personal access tokens look in the API: never their secret, except once on creation."""
+"""How tokens look in the API: never their secret, except once on creation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from tokenward.credentials.scopes import ALL_SCOPES
-from tokenward.tokens.models import PersonalAccessToken
+from tokenward.tokens.models import OfflineToken, PersonalAccessToken
 from tokenward.tokens.personal import token_status
 
 
@@ -113,3 +113,33 @@ class TokenErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     errors = serializers.DictField(required=False)
+
+
+class OfflineTokenSerializer(serializers.ModelSerializer):
+    """A stored offline refresh token: when it was made and last traded; not its secret."""
+
+    display = serializers.CharField(
+        read_only=True, help_text="The prefix and the last four characters."
+    )
+    owner = serializers.SlugRelatedField(slug_field="login", read_only=True)
+    revoked_by = serializers.SlugRelatedField(slug_field="login", read_only=True, allow_null=True)
+    active = serializers.SerializerMethodField(help_text="Not revoked (it never expires).")
+
+    class Meta:
+        model = OfflineToken
+        fields = [
+            "id",
+            "name",
+            "display",
+            "session_id",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+            "revoked_by",
+            "owner",
+            "active",
+        ]
+        read_only_fields = fields
+
+    def get_active(self, token: OfflineToken) -> bool:
+        return token.revoked_at is None
