@@ -121,3 +121,10 @@ def test_no_csrf_token_is_needed_on_the_token_endpoint_even_with_a_session(logge
     response = logged_in.post("/auth/token", body, content_type=FORM)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("raw_id", ["99999999999999999999", "0", "x"])
+def test_revoking_an_impossible_id_is_not_found(logged_in, raw_id):
+    response = post(logged_in, {"revoke": raw_id})
+
+    assert response.status_code == 404

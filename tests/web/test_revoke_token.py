@@ -190,3 +190,9 @@ def test_stylesheet_has_the_danger_button(browser):
     css = b"".join(response.streaming_content).decode()
     assert ".button--danger {" in css
     assert ".button--danger:hover {" in css
+
+
+def test_an_impossible_token_id_is_not_found(client, member):
+    client.force_login(member)
+
+    assert client.get("/profile/tokens/99999999999999999999/revoke/").status_code == 404

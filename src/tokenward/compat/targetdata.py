@@ -105,7 +105,8 @@ def offline_token_page(request: HttpRequest) -> HttpResponse:
 
 
 def _own_token(request: HttpRequest, raw_id: str) -> offline.OfflineToken:
-    record = offline.find_offline_token(int(raw_id)) if raw_id.isdigit() else None
+    valid = raw_id.isdigit() and len(raw_id) <= 18  # beyond that no row, and SQLite overflows
+    record = offline.find_offline_token(int(raw_id)) if valid else None
     if record is None or record.owner_id != request.user.pk:
         raise Http404("There is no such token.")
     return record

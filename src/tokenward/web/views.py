@@ -47,12 +47,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+def revoke_token(request: HttpRequest, token_id: str) -> HttpResponse:
     """Confirm, then revoke one personal access token: the link in the new-token e-mail.
 
     Owners revoke their own tokens, administrators anyone's; any other token is not found.
     """
-    token = personal.find_personal_token(token_id)
+    token = personal.find_personal_token(int(token_id))
     user = request.user
     if token is None or (token.owner_id != user.pk and not user.is_administrator):
         raise Http404("There is no such token.")
