@@ -123,8 +123,8 @@ def test_many_access_tokens_may_live_at_once(clock, issued):
     [
         ({}, "invalid_request"),
         ({"refresh_token": ""}, "invalid_request"),
-        ({"refresh_token": "not-a-token"}, "invalid_request"),
-        ({"refresh_token": "two_" + "A" * 36}, "invalid_request"),
+        ({"refresh_token": "not-a-token"}, "invalid_grant"),
+        ({"refresh_token": "two_" + "A" * 36}, "invalid_grant"),
     ],
     ids=["missing", "empty", "garbage", "bad-checksum"],
 )

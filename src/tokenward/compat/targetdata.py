@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tokenward.authn.client import client_info
 from tokenward.credentials.jwt_keys import jwks
-from tokenward.errors import CredentialError, ErrorCode
+from tokenward.errors import CredentialError
 from tokenward.tokens import offline
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
 
@@ -50,8 +50,8 @@ def token(request: HttpRequest) -> HttpResponse:
     try:
         issued = offline.refresh_access_token(values[0], client_info(request, "offline_token"))
     except CredentialError as error:
-        if error.code == ErrorCode.MALFORMED_TOKEN:
-            return _oauth_error("invalid_request", error.detail)
+        # A mistyped or truncated token is as invalid a grant as a revoked one (Keycloak,
+        # whose reply this is, says invalid_grant too): the client's cue to get a new one.
         return _oauth_error("invalid_grant", error.detail)
     body = {
         "access_token": issued.value,
