@@ -25,11 +25,13 @@ from oauth2_provider.models import (
     get_application_model,
     get_refresh_token_model,
 )
+from oauth2_provider.signals import app_authorized
 
 from tokenward.accounts.models import User
 from tokenward.accounts.signals import credentials_changed
 from tokenward.audit.models import Action
 from tokenward.audit.services import ClientInfo, record_event
+from tokenward.authn.client import client_info
 from tokenward.credentials import format as token_format
 from tokenward.credentials.format import MalformedTokenError, TokenType
 from tokenward.errors import CredentialError, ErrorCode
@@ -39,9 +41,11 @@ from tokenward.tokens.verified import VerifiedToken
 from tokenward.tracker.models import Project
 
 KIND = "oauth_access_token"
+REFRESH_KIND = "oauth_refresh_token"
 GRANT_KIND = "oauth_grant"
 APPLICATION_KIND = "oauth_application"
 SYSTEM = ClientInfo(method="system")
+METHOD = "oauth_token"
 CLIENT_TYPES = ("confidential", "public")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -298,3 +302,60 @@ def revoke_grants_of_new_password(
     """A new password revokes every application's tokens (security check 12)."""
     if "password" in reasons:
         revoke_authorization(user, application_id=None, by=None, client=SYSTEM, reason="password")
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    """Which live OAuth2 token a presented value is: kind, row id and owner."""
+
+    kind: str
+    token_id: int
+    owner: User
+
+
+def live_token(value: str) -> LiveToken | None:
+    """Return the live access or unrevoked refresh token ``value`` is, else None."""
+    checksum = hashlib.sha256(value.encode()).hexdigest()
+    access = (
+        get_access_token_model()
+        .objects.select_related("user")
+        .filter(token_checksum=checksum, user__isnull=False)
+        .first()
+    )
+    if access is not None:
+        return LiveToken(KIND, access.pk, access.user)
+    refresh = (
+        get_refresh_token_model()
+        .objects.select_related("user")
+        .filter(token_checksum=checksum, revoked__isnull=True)
+        .first()
+    )
+    return None if refresh is None else LiveToken(REFRESH_KIND, refresh.pk, refresh.user)
+
+
+def record_token_revoked(token: LiveToken, client: ClientInfo) -> None:
+    """Audit a token that its client revoked at the RFC 7009 endpoint."""
+    record_event(
+        Action.REVOKED,
+        credential_kind=token.kind,
+        credential_id=token.token_id,
+        client=client,
+        subject=token.owner,
+        reason="client",
+    )
+
+
+@receiver(app_authorized)
+def record_token_issued(sender: Any, request: Any, token: Any, **kwargs: Any) -> None:
+    """Audit every access token the token endpoint issues (code exchange or refresh)."""
+    if token.user is None:
+        return
+    has_meta = isinstance(getattr(request, "META", None), dict)
+    record_event(
+        Action.ISSUED,
+        credential_kind=KIND,
+        credential_id=token.pk,
+        client=client_info(request, METHOD) if has_meta else ClientInfo(method=METHOD),
+        actor=token.user,
+        subject=token.user,
+    )

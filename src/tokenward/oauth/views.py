@@ -68,6 +68,18 @@ class TokenView(dot_views.TokenView):
         return response
 
 
+class RevokeTokenView(dot_views.RevokeTokenView):
+    """DOT's RFC 7009 endpoint, audited: a token that was live before and is gone after."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        value = request.POST.get("token", "")
+        before = services.live_token(value) if value else None
+        response = super().post(request, *args, **kwargs)
+        if before is not None and response.status_code == 200 and not services.live_token(value):
+            services.record_token_revoked(before, client_info(request, "oauth_revoke"))
+        return response
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class IntrospectView(OAuthLibMixin, View):
