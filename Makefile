@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL := postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench screenshots chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,17 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Browser tests drive Debian's Chromium; install it where it is missing and apt can (as root).
+# Playwright never downloads a browser. Without Chromium the browser tests skip and say so.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		echo "== Chromium could not be installed: the browser tests will skip =="
+
 # The whole suite on SQLite, then again on PostgreSQL where it answers at 127.0.0.1:5432.
-test: lint
+test: lint chromium
 	$(BIN)/python -m pytest
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		echo "== the same suite on PostgreSQL ($(PG_URL)) =="; \
@@ -48,6 +57,10 @@ $(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
 # process on a throw-away SQLite database; prints the table and writes bench/results.md.
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench.run
+
+# Re-take the screenshots shown in the README from the browser tests.
+screenshots: $(VENV)/.dev chromium
+	TOKENWARD_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser
 
 clean:
 	rm -rf $(VENV)
