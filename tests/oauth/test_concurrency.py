@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from tests.conftest import basic_header, new_password
+from tests.live_server import TOKENWARD, free_port
 from tests.oauth.conftest import REDIRECT_URI
-from tests.test_serve import TOKENWARD, free_port
 
 pytestmark = pytest.mark.live
 
