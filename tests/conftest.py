@@ -163,6 +163,16 @@ def _fresh_token_state():
     verified_tokens.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_site_settings():
+    """Each test reads the site settings from its own database, not a cached earlier row."""
+    from tokenward.accounts import site
+
+    site.forget_cached()
+    yield
+    site.forget_cached()
+
+
 @pytest.fixture
 def make_token(db):
     """Issue a personal access token; the result has ``.record`` and ``.plaintext``."""

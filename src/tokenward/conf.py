@@ -33,8 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "SSO_HEADER": "",
     "SSO_TRUSTED_PROXIES": (),
     # False: single sign-on only; the login form is disabled and the System user may not use
-    # Basic authentication (Targetprocess).
+    # Basic authentication (Targetprocess). Only the initial value: once an administrator
+    # chooses on the site settings page, the stored choice wins (``accounts.site``).
     "LOGIN_FORM_ENABLED": True,
+    # How long a confirmed password opens the token pages to a local user (step-up).
+    "STEP_UP_SECONDS": 600,
 }
 
 

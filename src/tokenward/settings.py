@@ -174,6 +174,7 @@ TOKENWARD = {
     "SSO_HEADER": os.environ.get("TOKENWARD_SSO_HEADER", "").strip(),
     "SSO_TRUSTED_PROXIES": _env_list("TOKENWARD_SSO_TRUSTED_PROXIES", ""),
     "LOGIN_FORM_ENABLED": _env_bool("TOKENWARD_LOGIN_FORM_ENABLED", True),
+    "STEP_UP_SECONDS": _env_number("TOKENWARD_STEP_UP_SECONDS") or 600,
 }
 
 EMAIL_BACKEND = os.environ.get(

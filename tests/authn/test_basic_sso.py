@@ -7,6 +7,8 @@ from django.contrib.sessions.models import Session
 
 from tests.conftest import basic_header, new_password
 from tokenward.accounts import services as accounts
+from tokenward.accounts import site
+from tokenward.accounts.models import SiteSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +21,14 @@ BASIC_DISABLED = {
 }
 
 
-@pytest.fixture
-def form_disabled(settings):
-    settings.TOKENWARD = {**settings.TOKENWARD, "LOGIN_FORM_ENABLED": False}
+@pytest.fixture(params=["configuration", "administrator"])
+def form_disabled(request, settings):
+    """The login form disabled by the server's configuration, or by an administrator's choice."""
+    if request.param == "configuration":
+        settings.TOKENWARD = {**settings.TOKENWARD, "LOGIN_FORM_ENABLED": False}
+    else:
+        SiteSettings.objects.create(pk=1, login_form_enabled=False)
+        site.forget_cached()
     return settings
 
 

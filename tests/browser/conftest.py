@@ -105,7 +105,7 @@ def screenshot(screenshot_dir):
 
     def take(page, name: str, mask=()) -> Path:
         path = screenshot_dir / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, mask=list(mask))
+        page.screenshot(path=str(path), full_page=True, mask=list(mask), mask_color="#9aa1b5")
         return path
 
     return take

@@ -7,15 +7,22 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.web.conftest import csrf_token
+from tokenward.accounts import site
+from tokenward.accounts.models import SiteSettings
 
 pytestmark = pytest.mark.django_db
 
 SSO_ONLY = "Sign-in is through single sign-on: the login form is disabled on this server."
 
 
-@pytest.fixture
-def form_disabled(settings):
-    settings.TOKENWARD = {**settings.TOKENWARD, "LOGIN_FORM_ENABLED": False}
+@pytest.fixture(params=["configuration", "administrator"])
+def form_disabled(request, settings):
+    """The login form disabled by the server's configuration, or by an administrator's choice."""
+    if request.param == "configuration":
+        settings.TOKENWARD = {**settings.TOKENWARD, "LOGIN_FORM_ENABLED": False}
+    else:
+        SiteSettings.objects.create(pk=1, login_form_enabled=False)
+        site.forget_cached()
     return settings
 
 

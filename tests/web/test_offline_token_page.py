@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from tests.web.conftest import csrf_token
+from tests.web.conftest import csrf_token, step_up
 from tokenward.audit.models import AuditEvent
 from tokenward.audit.services import CLI
 from tokenward.tokens import offline
@@ -40,21 +40,21 @@ def test_logging_in_leads_back_to_the_page(browser, member):
     assert response.status_code == 302 and response["Location"] == PAGE
 
 
-def test_creating_shows_the_token_once_and_not_again(logged_in, member):
-    response = post(logged_in, {"name": "graphql client"})
+def test_creating_shows_the_token_once_and_not_again(stepped_up, member):
+    response = post(stepped_up, {"name": "graphql client"})
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     shown = re.search(r"two_[0-9A-Za-z]{36}", response.content.decode()).group(0)
     row = OfflineToken.objects.get()
     assert (row.owner, row.name, row.last4) == (member, "graphql client", shown[-4:])
-    again = logged_in.get(PAGE).content.decode()
+    again = stepped_up.get(PAGE).content.decode()
     assert shown not in again and f"two_…{shown[-4:]}" in again
     assert AuditEvent.objects.filter(action="issued", credential_kind="offline_token").exists()
 
 
-def test_the_shown_token_buys_an_access_token(logged_in):
-    body = post(logged_in, {}).content.decode()
+def test_the_shown_token_buys_an_access_token(stepped_up):
+    body = post(stepped_up, {}).content.decode()
     plaintext = re.search(r"two_[0-9A-Za-z]{36}", body).group(0)
 
     response = Client().post(
@@ -65,17 +65,17 @@ def test_the_shown_token_buys_an_access_token(logged_in):
     assert response.json()["refresh_token"] == plaintext
 
 
-def test_a_post_without_the_csrf_token_is_refused(logged_in):
-    response = logged_in.post(PAGE, {"name": "x"})
+def test_a_post_without_the_csrf_token_is_refused(stepped_up):
+    response = stepped_up.post(PAGE, {"name": "x"})
 
     assert response.status_code == 403
     assert not OfflineToken.objects.exists()
 
 
-def test_revoking_from_the_page(logged_in, member):
+def test_revoking_from_the_page(stepped_up, member):
     issued = offline.issue_offline_token(member, client=CLI)
 
-    response = post(logged_in, {"revoke": str(issued.record.pk)})
+    response = post(stepped_up, {"revoke": str(issued.record.pk)})
 
     assert response.status_code == 200
     issued.record.refresh_from_db()
@@ -83,21 +83,21 @@ def test_revoking_from_the_page(logged_in, member):
     assert "Revoked." in response.content.decode()
 
 
-def test_another_users_token_cannot_be_revoked(logged_in, outsider):
+def test_another_users_token_cannot_be_revoked(stepped_up, outsider):
     issued = offline.issue_offline_token(outsider, client=CLI)
 
-    response = post(logged_in, {"revoke": str(issued.record.pk)})
+    response = post(stepped_up, {"revoke": str(issued.record.pk)})
 
     assert response.status_code == 404
     issued.record.refresh_from_db()
     assert issued.record.revoked_at is None
 
 
-def test_the_list_shows_only_my_tokens(logged_in, member, outsider):
+def test_the_list_shows_only_my_tokens(stepped_up, member, outsider):
     mine = offline.issue_offline_token(member, client=CLI, name="mine")
     offline.issue_offline_token(outsider, client=CLI, name="theirs")
 
-    body = logged_in.get(PAGE).content.decode()
+    body = stepped_up.get(PAGE).content.decode()
 
     assert mine.record.display in body and "mine" in body and "theirs" not in body
 
@@ -107,6 +107,7 @@ def test_without_the_api_token_permission_nothing_is_created(browser, make_user)
 
     user = make_user(can_use_api_tokens=False)
     submit_login(browser, user.login, user.raw_password)
+    step_up(browser, user.raw_password)
 
     response = post(browser, {"name": "x"})
 
@@ -114,17 +115,17 @@ def test_without_the_api_token_permission_nothing_is_created(browser, make_user)
     assert not OfflineToken.objects.exists()
 
 
-def test_no_csrf_token_is_needed_on_the_token_endpoint_even_with_a_session(logged_in, member):
+def test_no_csrf_token_is_needed_on_the_token_endpoint_even_with_a_session(stepped_up, member):
     issued = offline.issue_offline_token(member, client=CLI)
 
     body = urlencode({"refresh_token": issued.plaintext})
-    response = logged_in.post("/auth/token", body, content_type=FORM)
+    response = stepped_up.post("/auth/token", body, content_type=FORM)
 
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("raw_id", ["99999999999999999999", "0", "x"])
-def test_revoking_an_impossible_id_is_not_found(logged_in, raw_id):
-    response = post(logged_in, {"revoke": raw_id})
+def test_revoking_an_impossible_id_is_not_found(stepped_up, raw_id):
+    response = post(stepped_up, {"revoke": raw_id})
 
     assert response.status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.web.conftest import csrf_token
+from tests.web.conftest import csrf_token, step_up
 from tokenward.audit.models import AuditEvent
 from tokenward.audit.services import CLI
 from tokenward.tokens.models import PersonalAccessToken
@@ -24,9 +24,10 @@ def revoked_events() -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action="revoked").select_related("actor", "subject"))
 
 
-def logged_in_as(user) -> Client:
+def stepped_up_as(user) -> Client:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(user)
+    assert step_up(browser, user.raw_password).status_code == 302
     return browser
 
 
@@ -63,8 +64,8 @@ def test_anonymous_post_revokes_nothing(token):
     assert_untouched(token)
 
 
-def test_page_asks_for_confirmation_and_shows_only_the_display_form(logged_in, token):
-    response = logged_in.get(url(token))
+def test_page_asks_for_confirmation_and_shows_only_the_display_form(stepped_up, token):
+    response = stepped_up.get(url(token))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -82,8 +83,8 @@ def test_page_asks_for_confirmation_and_shows_only_the_display_form(logged_in, t
     assert_untouched(token)
 
 
-def test_post_with_csrf_revokes_and_audits(logged_in, member, token, as_token):
-    response = post_with_csrf(logged_in, url(token))
+def test_post_with_csrf_revokes_and_audits(stepped_up, member, token, as_token):
+    response = post_with_csrf(stepped_up, url(token))
 
     assert response.status_code == 200
     assert "The token is revoked. Requests that present it now fail." in response.content.decode()
@@ -103,18 +104,18 @@ def test_post_with_csrf_revokes_and_audits(logged_in, member, token, as_token):
     assert refused.json()["code"] == "token_revoked"
 
 
-def test_post_without_csrf_token_is_refused(logged_in, token):
-    assert logged_in.get(url(token)).status_code == 200
+def test_post_without_csrf_token_is_refused(stepped_up, token):
+    assert stepped_up.get(url(token)).status_code == 200
 
-    response = logged_in.post(url(token))
+    response = stepped_up.post(url(token))
 
     assert response.status_code == 403
     assert b"security token (CSRF)" in response.content
     assert_untouched(token)
 
 
-def test_post_with_a_wrong_csrf_token_is_refused(logged_in, token):
-    response = logged_in.post(url(token), {"csrfmiddlewaretoken": "x" * 64})
+def test_post_with_a_wrong_csrf_token_is_refused(stepped_up, token):
+    response = stepped_up.post(url(token), {"csrfmiddlewaretoken": "x" * 64})
 
     assert response.status_code == 403
     assert_untouched(token)
@@ -122,7 +123,7 @@ def test_post_with_a_wrong_csrf_token_is_refused(logged_in, token):
 
 def test_another_users_token_is_not_found(make_token, outsider, member):
     token = make_token(member)
-    browser = logged_in_as(outsider)
+    browser = stepped_up_as(outsider)
     assert browser.get("/profile/").status_code == 200  # sets the CSRF cookie
 
     seen = browser.get(url(token))
@@ -136,12 +137,12 @@ def test_another_users_token_is_not_found(make_token, outsider, member):
     assert_untouched(token)
 
 
-def test_an_unknown_token_is_not_found(logged_in):
-    assert logged_in.get("/profile/tokens/999999/revoke/").status_code == 404
+def test_an_unknown_token_is_not_found(stepped_up):
+    assert stepped_up.get("/profile/tokens/999999/revoke/").status_code == 404
 
 
 def test_administrator_may_revoke_someone_elses_token(admin, member, token):
-    browser = logged_in_as(admin)
+    browser = stepped_up_as(admin)
 
     response = post_with_csrf(browser, url(token))
 
@@ -153,12 +154,12 @@ def test_administrator_may_revoke_someone_elses_token(admin, member, token):
     assert (event.actor, event.subject, event.method) == (admin, member, "web")
 
 
-def test_already_revoked_token_says_so_and_is_not_revoked_twice(logged_in, member, token):
+def test_already_revoked_token_says_so_and_is_not_revoked_twice(stepped_up, member, token):
     revoke_personal_token(token.record, by=member, client=CLI)
     revoked_at = PersonalAccessToken.objects.get(pk=token.record.pk).revoked_at
 
-    page = logged_in.get(url(token)).content.decode()
-    posted = logged_in.post(url(token), {"csrfmiddlewaretoken": csrf_token(logged_in)})
+    page = stepped_up.get(url(token)).content.decode()
+    posted = stepped_up.post(url(token), {"csrfmiddlewaretoken": csrf_token(stepped_up)})
 
     assert "This token was revoked on " in page
     assert "Revoke this token</button>" not in page
@@ -168,17 +169,17 @@ def test_already_revoked_token_says_so_and_is_not_revoked_twice(logged_in, membe
     assert [e.method for e in revoked_events()] == ["cli"]
 
 
-def test_other_methods_are_not_allowed(logged_in, token):
-    response = logged_in.put(url(token), HTTP_X_CSRFTOKEN=csrf_token(logged_in))
+def test_other_methods_are_not_allowed(stepped_up, token):
+    response = stepped_up.put(url(token), HTTP_X_CSRFTOKEN=csrf_token(stepped_up))
 
     assert response.status_code == 405
     assert_untouched(token)
 
 
-def test_token_name_is_escaped(make_token, member, logged_in):
+def test_token_name_is_escaped(make_token, member, stepped_up):
     token = make_token(member, name="<b>evil</b>")
 
-    html = logged_in.get(url(token)).content.decode()
+    html = stepped_up.get(url(token)).content.decode()
 
     assert "<b>evil</b>" not in html
     assert "&lt;b&gt;evil&lt;/b&gt;" in html

@@ -106,3 +106,23 @@ class User(AbstractBaseUser):
 
     def get_short_name(self) -> str:
         return self.login
+
+
+class SiteSettings(models.Model):
+    """The one row of site-wide settings that administrators change at run time.
+
+    Read and written only through ``tokenward.accounts.site``.
+    """
+
+    # None: no administrator has chosen yet, and TOKENWARD["LOGIN_FORM_ENABLED"] applies.
+    login_form_enabled = models.BooleanField(null=True, default=None)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "site settings"
+
+    def __str__(self) -> str:
+        return "site settings"

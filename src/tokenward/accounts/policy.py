@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tokenward.accounts import site
 from tokenward.accounts.models import User
-from tokenward.conf import setting
 from tokenward.errors import AccessDeniedError, ErrorCode
 
 
@@ -45,7 +45,7 @@ def check_password_login(user: User) -> None:
     With the login form disabled for single sign-on, the System user's password no longer
     opens the API (Targetprocess): not over Basic, nor to obtain tokens with it.
     """
-    if user.is_system and not setting("LOGIN_FORM_ENABLED"):
+    if user.is_system and not site.login_form_enabled():
         raise AccessDeniedError(
             ErrorCode.BASIC_DISABLED,
             "Password authentication is disabled for the System user while the login form "

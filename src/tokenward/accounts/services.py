@@ -1,9 +1,11 @@
-"""The only code that writes user rows: create, change password, activate, deactivate."""
+"""The only code that writes user rows: create, change password, role, activation, access."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -11,12 +13,26 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from tokenward.accounts.models import SYSTEM_LOGIN, AccountType, Role, User
+from tokenward.audit.models import Action
+from tokenward.audit.services import ClientInfo, record_event
 
 ADMIN_LOGIN = "admin"
+# What administrators change on an account, besides its login, names and password.
+ACCOUNT_FIELDS = ("role", "is_active", "can_use_api_tokens", "account_type")
+ACCOUNT_KIND = "account"
+PASSWORD_KIND = "password"  # noqa: S105  (an audit kind, not a password)
 
 
 class AccountError(Exception):
     """A request to change accounts cannot be carried out; the message says why."""
+
+
+class AccountFieldError(AccountError):
+    """A change to one field of an account is refused; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -117,6 +133,105 @@ def set_active(user: User, active: bool) -> None:
         raise AccountError("The System user cannot be deactivated.")
     user.is_active = active
     user.save(update_fields=["is_active"])
+
+
+def check_account_change(user: User, changes: Mapping[str, Any]) -> None:
+    """Raise ``AccountFieldError`` if ``changes`` to ``user`` are not allowed.
+
+    The rules every path that changes accounts obeys (API, web pages): the System user stays
+    an active, local administrator under its login; and no change leaves the site without
+    an active administrator besides the System user, which exists for integrations and has
+    no password at first, so that somebody can still log in and administer.
+    """
+    if user.is_system:
+        if changes.get("role", Role.ADMINISTRATOR) != Role.ADMINISTRATOR:
+            raise AccountFieldError("role", "The System user is an administrator.")
+        if changes.get("is_active") is False:
+            raise AccountFieldError("is_active", "The System user cannot be deactivated.")
+        if changes.get("account_type", AccountType.LOCAL) != AccountType.LOCAL:
+            raise AccountFieldError("account_type", "The System user keeps a local password.")
+        if "login" in changes and changes["login"] != user.login:
+            raise AccountFieldError("login", "The System user keeps its login.")
+        return
+    stays_admin = changes.get("role", user.role) == Role.ADMINISTRATOR
+    stays_active = changes.get("is_active", user.is_active)
+    if user.is_administrator and user.is_active and not (stays_admin and stays_active):
+        others = User.objects.filter(role=Role.ADMINISTRATOR, is_active=True, is_system=False)
+        if not others.exclude(pk=user.pk).exists():
+            field = "role" if not stays_admin else "is_active"
+            raise AccountFieldError(
+                field,
+                "This is the last active administrator: make another account an active "
+                "administrator first.",
+            )
+
+
+def update_account(
+    user: User, changes: Mapping[str, Any], *, by: User, client: ClientInfo
+) -> list[str]:
+    """Apply ``changes`` to ``ACCOUNT_FIELDS`` of ``user``; return the names that changed.
+
+    Raise ``AccountFieldError`` for an unknown field, a bad value or a refused change
+    (``check_account_change``); nothing is written then. Each changed field is audited as
+    a change of the account, with the field's name as the reason.
+    """
+    for field in changes:
+        if field not in ACCOUNT_FIELDS:
+            raise AccountFieldError(field, f"{field!r} cannot be changed here.")
+    if "role" in changes and changes["role"] not in Role.values:
+        raise AccountFieldError("role", f"The role must be one of: {', '.join(Role.values)}.")
+    if "account_type" in changes and changes["account_type"] not in AccountType.values:
+        raise AccountFieldError(
+            "account_type", f"The account type must be one of: {', '.join(AccountType.values)}."
+        )
+    check_account_change(user, changes)
+    changed = [
+        name for name in ACCOUNT_FIELDS if name in changes and changes[name] != getattr(user, name)
+    ]
+    if not changed:
+        return []
+    with transaction.atomic():
+        for name in changed:
+            setattr(user, name, changes[name])
+        user.save(update_fields=changed)
+        for name in changed:
+            _record_change(ACCOUNT_KIND, user, by=by, client=client, reason=name)
+    return changed
+
+
+def administer_new_user(*, by: User, client: ClientInfo, **fields: Any) -> User:
+    """Create a user as ``create_user`` does, audited as an administrator's change.
+
+    Raise ``AccountError`` like ``create_user``; nothing is written then.
+    """
+    with transaction.atomic():
+        user = create_user(**fields)
+        _record_change(ACCOUNT_KIND, user, by=by, client=client, reason="created")
+    return user
+
+
+def administer_password(user: User, password: str, *, by: User, client: ClientInfo) -> None:
+    """Set ``user``'s password for them (the System user's among them), validated and audited.
+
+    Raise ``AccountError`` if the password is too weak or ``user`` is a single-sign-on
+    account; nothing is written then. ``user``'s sessions and password-derived credentials
+    end (``set_password``, ``signals``).
+    """
+    with transaction.atomic():
+        set_password(user, password)
+        _record_change(PASSWORD_KIND, user, by=by, client=client, reason="set_by_administrator")
+
+
+def _record_change(kind: str, user: User, *, by: User, client: ClientInfo, reason: str) -> None:
+    record_event(
+        Action.CHANGED,
+        credential_kind=kind,
+        credential_id=user.pk,
+        client=client,
+        actor=by,
+        subject=user,
+        reason=reason,
+    )
 
 
 def ensure_bootstrap_accounts(admin_password: str | None) -> Bootstrap:

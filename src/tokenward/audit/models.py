@@ -1,4 +1,4 @@
-"""Audit events: one row per issue, revocation and failed use of a credential."""
+"""Audit events: one row per issue, revocation or failed use of a credential, or its change."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ class Action(models.TextChoices):
     ISSUED = "issued", "Issued"
     REVOKED = "revoked", "Revoked"
     FAILED = "failed", "Failed use"
+    # An administrator changed an account or a site setting that credentials depend on.
+    CHANGED = "changed", "Changed"
 
 
 class AuditEvent(models.Model):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
+from tokenward.audit.filters import filter_events, newest_events
 from tokenward.audit.models import AuditEvent
 from tokenward.audit.serializers import AuditEventFilterSerializer, AuditEventSerializer
 
@@ -29,20 +30,6 @@ class AuditEventPagination(LimitOffsetPagination):
     max_limit = 500
 
 
-def filter_events(events: QuerySet[AuditEvent], filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    """Return ``events`` narrowed by the validated ``filters`` of the list's query string."""
-    if "user" in filters:
-        events = events.filter(Q(actor=filters["user"]) | Q(subject=filters["user"]))
-    for name in ("action", "method", "credential_kind"):
-        if name in filters:
-            events = events.filter(**{name: filters[name]})
-    if "since" in filters:
-        events = events.filter(at__gte=filters["since"])
-    if "until" in filters:
-        events = events.filter(at__lt=filters["until"])
-    return events
-
-
 @extend_schema(parameters=[AuditEventFilterSerializer])
 class AuditEventList(generics.ListAPIView):
     """The audit log: every issue, revocation and failed use of a credential, newest first."""
@@ -54,5 +41,4 @@ class AuditEventList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[AuditEvent]:
         filters = AuditEventFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        events = AuditEvent.objects.select_related("actor", "subject").order_by("-at", "-id")
-        return filter_events(events, filters.validated_data)
+        return filter_events(newest_events(), filters.validated_data)

@@ -8,10 +8,10 @@ import binascii
 from django.contrib.auth import authenticate
 from rest_framework.request import Request
 
+from tokenward.accounts import site
 from tokenward.accounts.models import SYSTEM_LOGIN, User
 from tokenward.accounts.policy import check_api_access
 from tokenward.authn.base import AuthInfo, CredentialFailed, Transport
-from tokenward.conf import setting
 from tokenward.errors import AccessDeniedError, CredentialError, ErrorCode
 
 REALM = 'Basic realm="tokenward", charset="UTF-8"'
@@ -76,7 +76,7 @@ class BasicAuthentication(Transport):
             raise CredentialFailed(
                 CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM
             )
-        if user.is_system and not setting("LOGIN_FORM_ENABLED"):
+        if user.is_system and not site.login_form_enabled():
             # Only after the password was verified: the refusal tells nothing to whoever lacks
             # it. No Basic challenge: the pipeline's names the token schemes to use instead.
             raise CredentialFailed(CredentialError(ErrorCode.BASIC_DISABLED, SYSTEM_BASIC_DISABLED))

@@ -18,6 +18,8 @@ from tokenward.credentials.jwt_keys import jwks
 from tokenward.errors import CredentialError
 from tokenward.tokens import offline
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
+from tokenward.web.security import credential_page
+from tokenward.web.step_up import step_up_required
 
 SCOPE = "offline_access"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -74,8 +76,10 @@ def jwks_document(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@credential_page
 @require_http_methods(["GET", "POST"])
 @login_required
+@step_up_required
 def offline_token_page(request: HttpRequest) -> HttpResponse:
     """List, create (shown once) and revoke the logged-in user's offline tokens."""
     user = request.user

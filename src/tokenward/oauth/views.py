@@ -23,6 +23,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from tokenward.authn.client import client_info
 from tokenward.oauth import services
 from tokenward.tracker.models import Project
+from tokenward.web.security import credential_page
 
 
 class AuthorizationView(dot_views.AuthorizationView):
@@ -102,31 +103,57 @@ class IntrospectView(OAuthLibMixin, View):
         return dot_views.IntrospectTokenView.get_token_response(request.POST.get("token"))
 
 
+@credential_page
 @require_http_methods(["GET", "POST"])
 @login_required
-@never_cache
 def applications_page(request: HttpRequest) -> HttpResponse:
-    """List the applications you manage and register one; its secret is shown once."""
+    """List the applications you manage and register one; its secret is shown once.
+
+    Site administrators register for any project or none, a project's leader for their
+    projects only; a refused registration writes nothing (403, or 400 for a bad field).
+    """
     registered = error = None
+    status = 200
+    posted: dict[str, str] = {}
     if request.method == "POST":
-        project = Project.objects.filter(pk=request.POST.get("project") or None).first()
+        posted = {name: request.POST.get(name, "") for name in _APPLICATION_FIELDS}
         try:
             registered = services.register_application(
                 request.user,
-                name=request.POST.get("name", ""),
-                redirect_uris=request.POST.get("redirect_uris", "").split(),
-                client_type=request.POST.get("client_type", ""),
-                project=project,
+                name=posted["name"],
+                redirect_uris=posted["redirect_uris"].split(),
+                client_type=posted["client_type"],
+                project=_posted_project(posted["project"]),
                 client=client_info(request, "web"),
             )
-        except (services.ApplicationNotPermittedError, services.ApplicationRequestError) as exc:
-            error = str(exc)
+            posted = {}
+        except services.ApplicationNotPermittedError as exc:
+            error, status = str(exc), 403
+        except services.ApplicationRequestError as exc:
+            error, status = str(exc), 400
     user = request.user
     projects = Project.objects.all() if user.is_administrator else user.led_projects.all()
     context = {
         "applications": services.applications_for(user),
-        "projects": projects,
+        "projects": projects.order_by("short_name"),
         "registered": registered,
         "error": error,
+        "posted": posted,
+        "section": "applications",
     }
-    return render(request, "oauth/applications.html", context, status=400 if error else 200)
+    return render(request, "oauth/applications.html", context, status=status)
+
+
+_APPLICATION_FIELDS = ("name", "redirect_uris", "client_type", "project")
+
+
+def _posted_project(value: str) -> Project | None:
+    """Return the project a registration names; None for none. A bad id is a bad request."""
+    if not value:
+        return None
+    project = None
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        project = Project.objects.filter(pk=int(value)).first()
+    if project is None:
+        raise services.ApplicationRequestError("project", "There is no such project.")
+    return project

@@ -24,6 +24,15 @@ def _number(name: str, check_id: str, *, minimum: float, allow_none: bool = Fals
     return None
 
 
+def _whole_number(name: str, check_id: str, *, minimum: int) -> Error | None:
+    value = setting(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        return Error(
+            f"TOKENWARD[{name!r}] must be a whole number of at least {minimum}.", id=check_id
+        )
+    return None
+
+
 @register()
 def check_token_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors = [
@@ -31,6 +40,7 @@ def check_token_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         _number("VERIFIED_TOKEN_CACHE_SECONDS", "tokenward.E012", minimum=0),
         _number("VERIFIED_TOKEN_CACHE_SIZE", "tokenward.E013", minimum=1),
         _number("LAST_USE_WRITE_SECONDS", "tokenward.E014", minimum=1),
+        _whole_number("STEP_UP_SECONDS", "tokenward.E015", minimum=1),
     ]
     if len(setting("TOKEN_DIGEST_KEY")) < 32:
         errors.append(

@@ -45,15 +45,11 @@ class UserSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(str(exc)) from None
 
     def validate(self, attrs: dict) -> dict:
-        if self.instance is not None and self.instance.is_system:
-            if attrs.get("role", Role.ADMINISTRATOR) != Role.ADMINISTRATOR:
-                raise serializers.ValidationError({"role": "The System user is an administrator."})
-            if attrs.get("is_active") is False:
-                raise serializers.ValidationError(
-                    {"is_active": "The System user cannot be deactivated."}
-                )
-            if "login" in attrs and attrs["login"] != self.instance.login:
-                raise serializers.ValidationError({"login": "The System user keeps its login."})
+        if self.instance is not None:
+            try:
+                accounts.check_account_change(self.instance, attrs)
+            except accounts.AccountFieldError as exc:
+                raise serializers.ValidationError({exc.field: str(exc)}) from None
         return attrs
 
 

@@ -1,9 +1,9 @@
-"""URLs of the web pages."""
+"""URLs of the web pages: account pages here, token and administration pages in their modules."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import path
 
-from tokenward.web import views
+from tokenward.web import admin_urls, token_urls, views
 
 app_name = "web"
 urlpatterns = [
@@ -11,9 +11,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
-    re_path(
-        r"^profile/tokens/(?P<token_id>[0-9]{1,18})/revoke/$",
-        views.revoke_token,
-        name="revoke-token",
-    ),
+    *token_urls.urlpatterns,
+    *admin_urls.urlpatterns,
 ]

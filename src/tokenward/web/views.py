@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from tokenward.accounts import site
 from tokenward.authn.client import client_info
-from tokenward.conf import setting
 from tokenward.tokens import personal
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login form; with ``LOGIN_FORM_ENABLED`` off, a pointer to single sign-on.
+    """Django's login form; with it disabled (``accounts.site``), a pointer to single sign-on.
 
     With the form disabled the page shows no password field and a posted form is refused
     with 403, logging nobody in.
@@ -26,12 +26,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not setting("LOGIN_FORM_ENABLED"):
+        if not site.login_form_enabled():
             return self.render_to_response(self.get_context_data(), status=403)
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "form_enabled": setting("LOGIN_FORM_ENABLED")}
+        return {**super().get_context_data(**kwargs), "form_enabled": site.login_form_enabled()}
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,114 @@
+"""Step-up: a local user confirms their password again before managing credentials.
+
+A stolen or unattended session alone must not mint tokens. The proof is a timestamp in the
+session, good for ``STEP_UP_SECONDS``; single sign-on users are never asked, since they
+have no password here and their proxy vouches for every request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from tokenward.accounts.models import User
+from tokenward.audit.models import Action
+from tokenward.audit.services import record_event
+from tokenward.authn.client import client_info
+from tokenward.conf import setting
+from tokenward.web.security import credential_page
+
+SESSION_KEY = "tokenward_step_up"
+WRONG_PASSWORD = "That password is not correct."  # noqa: S105  (a message, not a secret)
+EXPIRED = "Confirm your password, then do it again: nothing was changed."
+
+View = Callable[..., HttpResponse]
+
+
+def needs_step_up(user: User) -> bool:
+    """Return True if ``user`` confirms a password before credential pages: local accounts."""
+    return not user.is_sso
+
+
+def has_fresh_proof(request: HttpRequest) -> bool:
+    """Return True if this session's user confirmed their password within the window."""
+    proof = request.session.get(SESSION_KEY)
+    if not isinstance(proof, dict) or proof.get("user") != str(request.user.pk):
+        return False
+    at = proof.get("at")
+    if isinstance(at, bool) or not isinstance(at, int | float):
+        return False
+    # A proof from the future (a clock set back) is no proof.
+    return 0 <= time.time() - at < setting("STEP_UP_SECONDS")
+
+
+def record_proof(request: HttpRequest) -> None:
+    """Remember in the session that its user has just confirmed their password."""
+    request.session[SESSION_KEY] = {"user": str(request.user.pk), "at": time.time()}
+
+
+def step_up_required(view: View) -> View:
+    """Let ``view`` run only for a logged-in user with a fresh proof, or a single sign-on one.
+
+    Anonymous visitors go to log in. Without a fresh proof a GET is sent to the confirm page
+    with ``next=`` pointing back; any other method is refused with 403 and the confirm form,
+    and the view does not run, so nothing is written.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not needs_step_up(request.user) or has_fresh_proof(request):
+            return view(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('web:step-up')}?{query}")
+        context = {"next": request.path, "error": EXPIRED}
+        return render(request, "web/step_up.html", context, status=403)
+
+    return login_required(wrapped)
+
+
+@credential_page
+@require_http_methods(["GET", "POST"])
+@login_required
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """Ask for the password again; on success go on to ``next`` (a page of this site only).
+
+    A wrong password is answered 400 and audited as a failed use; it locks nothing, since
+    whoever is here already holds the session.
+    """
+    user = request.user
+    target = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    if not needs_step_up(user):
+        return redirect(target)
+    if request.method == "POST":
+        if user.check_password(request.POST.get("password", "")):
+            record_proof(request)
+            return redirect(target)
+        record_event(
+            Action.FAILED,
+            credential_kind="password",
+            client=client_info(request, "step_up"),
+            actor=user,
+            subject=user,
+            reason="wrong_password",
+        )
+        context = {"next": target, "error": WRONG_PASSWORD, "field_error": True}
+        return render(request, "web/step_up.html", context, status=400)
+    return render(request, "web/step_up.html", {"next": target})
+
+
+def _safe_next(request: HttpRequest, candidate: str) -> str:
+    allowed = url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return candidate if allowed and candidate.startswith("/") else reverse("web:tokens")

@@ -1,0 +1,105 @@
+"""The Access Tokens page in a real browser: step up, create, read once, use, revoke."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+
+from tests.browser.conftest import SSO_HEADER, log_in
+from tests.conftest import new_password
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+
+@pytest.fixture
+def local_user(server):
+    login, password = f"ana-{secrets.token_hex(3)}", new_password()
+    added = server.cli(
+        "user", "add", login, "--name", "Ana Local", "--password-stdin", stdin=password
+    )
+    assert added.returncode == 0, added.stderr
+    return login, password
+
+
+def me(server, token: str) -> httpx.Response:
+    return server.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_create_read_once_use_and_revoke_a_token(new_page, server, local_user, screenshot):
+    login, password = local_user
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    log_in(page, login, password)
+
+    page.get_by_role("link", name="Access tokens").first.click()
+    # A local user confirms the password before the token pages.
+    assert "/profile/confirm-password/" in page.url
+    screenshot(page, "step-up")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/profile/tokens/")
+    screenshot(page, "access-tokens-empty")
+
+    page.get_by_label("Name", exact=True).fill("ci pipeline")
+    page.get_by_label("Description (optional)").fill("Nightly import")
+    page.get_by_role("button", name="Create token").click()
+
+    secret = page.locator("#new-token")
+    token = secret.input_value()
+    assert token.startswith("twp_") and len(token) == 40
+    assert page.get_by_text("Copy it now: it will not be shown again.").is_visible()
+    page.get_by_role("button", name="Copy the token").click()
+    page.get_by_text("Copied to the clipboard.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+    screenshot(page, "access-tokens-created", mask=[secret])
+
+    answer = me(server, token)
+    assert answer.status_code == 200 and answer.json()["login"] == login
+
+    page.goto("/profile/tokens/")
+    assert token not in page.content()  # shown once, never again
+    assert page.get_by_role("cell", name="ci pipeline").is_visible()
+    screenshot(page, "access-tokens")
+
+    page.get_by_role("link", name="Revoke ci pipeline").click()
+    screenshot(page, "revoke-token")
+    page.get_by_role("button", name="Revoke this token").click()
+    page.get_by_text("revoked", exact=False).first.wait_for()
+
+    refused = me(server, token)
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token_revoked"
+
+
+def test_the_step_up_prompt_comes_back_only_after_the_window(new_page, local_user):
+    login, password = local_user
+    page = new_page()
+    log_in(page, login, password)
+    page.goto("/profile/tokens/")
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Confirm").click()
+
+    assert page.get_by_text("That password is not correct.").is_visible()
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/profile/tokens/")
+    page.goto("/profile/")
+    page.goto("/profile/tokens/")
+    assert page.url.endswith("/profile/tokens/")  # within the window: not asked again
+
+
+def test_a_single_sign_on_user_is_not_asked_for_a_password(new_page, server):
+    login = f"sso-{secrets.token_hex(3)}"
+    added = server.cli("user", "add", login, "--sso")
+    assert added.returncode == 0, added.stderr
+    page = new_page(extra_http_headers={SSO_HEADER: login})
+
+    page.goto("/profile/tokens/")
+
+    assert page.url.endswith("/profile/tokens/")
+    assert page.get_by_role("heading", name="Access tokens", exact=True).is_visible()
+    page.get_by_label("Name", exact=True).fill("sso script")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#new-token").input_value()
+    assert me(server, token).json()["login"] == login
