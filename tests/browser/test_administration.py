@@ -9,6 +9,7 @@ import secrets
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 from tests.conftest import basic_header, new_password
@@ -41,7 +42,7 @@ def test_an_administrator_sets_the_system_users_password(admin_page, server, scr
     screenshot(page, "admin-user", mask=[page.locator("input[type=password]")])
     page.get_by_role("button", name="Set password").click()
 
-    assert page.get_by_role("status").first.is_visible()
+    expect(page.get_by_role("status").first).to_be_visible()
     answer = system_me(server, password)
     assert answer.status_code == 200 and answer.json()["login"] == "System"
 
@@ -51,12 +52,13 @@ def test_settings_and_the_audit_log_with_filters(admin_page, server, screenshot)
     server.get("/api/users/me", headers={"Authorization": "Bearer twp_" + "A" * 36})
 
     page.goto("/admin/settings/")
-    assert page.get_by_role("heading", name="Site settings").is_visible()
+    expect(page.get_by_role("heading", name="Site settings")).to_be_visible()
     screenshot(page, "admin-settings")
 
     page.goto("/admin/audit/")
     page.get_by_label("Outcome").select_option("issued")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**action=issued**")
     rows = page.locator("tbody tr")
     assert rows.count() >= 1
     assert all("Issued" in text for text in rows.all_inner_texts())
@@ -70,6 +72,7 @@ def test_registering_an_application_and_its_consent_page(admin_page, new_page, s
     page.get_by_label("Redirect URIs").fill("http://127.0.0.1:8765/callback")
     page.get_by_label("Client type").select_option("confidential")
     page.get_by_role("button", name="Register application").click()
+    expect(page.locator("#registered")).to_be_visible()
     registered = page.locator("#registered")
     assert "Reporting dashboard" in registered.inner_text()
     client_id = registered.locator("code").first.inner_text()
@@ -93,5 +96,5 @@ def test_registering_an_application_and_its_consent_page(admin_page, new_page, s
         }
     )
     page.goto(f"/oauth/authorize/?{query}")
-    assert page.get_by_role("heading", name="Authorize “Reporting dashboard”?").is_visible()
+    expect(page.get_by_role("heading", name="Authorize “Reporting dashboard”?")).to_be_visible()
     screenshot(page, "oauth-consent")

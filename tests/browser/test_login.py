@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 
@@ -20,6 +21,7 @@ def test_log_in_shows_the_profile_and_log_out_ends_it(new_page, admin_password, 
     assert "admin" in page.locator("main").inner_text()
     screenshot(page, "profile")
     page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login/")
     page.goto("/profile/")
     assert "/login/" in page.url
 
@@ -32,4 +34,4 @@ def test_a_wrong_password_keeps_the_visitor_out(new_page):
     page.get_by_role("button", name="Log in").click()
 
     assert "/login/" in page.url
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
