@@ -331,6 +331,7 @@ def test_default_page_is_fifty_and_the_largest_five_hundred(as_basic, admin):
 
 def test_query_count_does_not_grow_with_the_page(as_basic, admin, events):
     client = as_basic(admin)
+    client.get(URL, {"limit": 1})  # the first Basic request also reads the user
 
     with CaptureQueriesContext(connection) as one:
         client.get(URL, {"limit": 1})

@@ -16,9 +16,14 @@ TOKEN_PATH = "/oauth/token/"
 
 
 def expire_access_tokens() -> None:
+    """Make every access token an hour old, as if that hour had passed (so the server's
+    one-second verified-token cache has long forgotten them too)."""
     from oauth2_provider.models import AccessToken
 
+    from tokenward.tokens.verified import verified_tokens
+
     AccessToken.objects.update(expires=timezone.now() - timedelta(hours=1))
+    verified_tokens.clear()
 
 
 def auth_for(app, tokens: dict, **extra) -> tc.OAuth2Auth:

@@ -1,4 +1,9 @@
-"""HTTP Basic authentication (RFC 7617) with login and password."""
+"""HTTP Basic authentication (RFC 7617) with login and password.
+
+A correct password is verified with the full hash once, then recalled from
+``basic_cache`` for at most ``VERIFIED_TOKEN_CACHE_SECONDS``; a wrong one always costs the
+hash (``_verify_password_slowly``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from rest_framework.request import Request
 from tokenward.accounts import site
 from tokenward.accounts.models import SYSTEM_LOGIN, User
 from tokenward.accounts.policy import check_api_access
+from tokenward.authn import basic_cache
 from tokenward.authn.base import AuthInfo, CredentialFailed, Transport
 from tokenward.errors import AccessDeniedError, CredentialError, ErrorCode
 
@@ -67,24 +73,54 @@ class BasicAuthentication(Transport):
         if not self.presented(request):
             return None
         login, password = parse_basic_credentials(request.META["HTTP_AUTHORIZATION"])
-        # Unknown logins cost a password hash too (Django's ModelBackend), so timing does
-        # not tell them apart from wrong passwords.
-        user = authenticate(request._request, username=login, password=password)
-        if user is None and login == SYSTEM_LOGIN:
-            _refuse_system_without_password()
-        if user is None or not user.is_active:
-            raise CredentialFailed(
-                CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM
-            )
-        if user.is_system and not site.login_form_enabled():
-            # Only after the password was verified: the refusal tells nothing to whoever lacks
-            # it. No Basic challenge: the pipeline's names the token schemes to use instead.
-            raise CredentialFailed(CredentialError(ErrorCode.BASIC_DISABLED, SYSTEM_BASIC_DISABLED))
-        try:
-            check_api_access(user)
-        except AccessDeniedError as error:
-            raise CredentialFailed(error, REALM) from None
+        key = basic_cache.credential_key(login, password)
+        user = basic_cache.recall(key)
+        if user is not None:
+            try:
+                _check_owner(user)  # the owner's state, on every request, as tokens do
+            except CredentialFailed:
+                basic_cache.forget(key)
+                raise
+            return user, AuthInfo(method=self.method)
+        changes_before = basic_cache.change_count()
+        user = _verify_password_slowly(request, login, password)
+        _check_owner(user)
+        basic_cache.remember(key, user, changes_before)
         return user, AuthInfo(method=self.method)
+
+
+def _verify_password_slowly(request: Request, login: str, password: str) -> User:
+    """Return the user whose password this is; raise ``CredentialFailed`` if there is none.
+
+    The only place a Basic password is judged wrong, and it always runs the full hash: a
+    failure is never cached. Unknown logins cost a password hash too (Django's ModelBackend),
+    so timing does not tell them apart from wrong passwords.
+    """
+    user = authenticate(request._request, username=login, password=password)
+    if user is None:
+        # LOCKOUT: count the failure for ``login`` here, the one place a failure is decided.
+        if login == SYSTEM_LOGIN:
+            _refuse_system_without_password()
+        raise CredentialFailed(CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM)
+    return user
+
+
+def _check_owner(user: User) -> None:
+    """Raise ``CredentialFailed`` unless ``user``, whose password was right, may use Basic now.
+
+    Runs on every request, from the cache or not, so a deactivation, a role change or the
+    login form being disabled takes effect as it does for tokens.
+    """
+    if not user.is_active:
+        raise CredentialFailed(CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM)
+    if user.is_system and not site.login_form_enabled():
+        # Only after the password was verified: the refusal tells nothing to whoever lacks
+        # it. No Basic challenge: the pipeline's names the token schemes to use instead.
+        raise CredentialFailed(CredentialError(ErrorCode.BASIC_DISABLED, SYSTEM_BASIC_DISABLED))
+    try:
+        check_api_access(user)
+    except AccessDeniedError as error:
+        raise CredentialFailed(error, REALM) from None
 
 
 def _refuse_system_without_password() -> None:

@@ -2,7 +2,8 @@
 
 An entry lives ``VERIFIED_TOKEN_CACHE_SECONDS``: that is the stated bound within which a
 revocation, deactivation or permission change made on another server is honoured. On this
-server the services drop the affected entries at once.
+server the services drop the affected entries at once. The cache class holds any entry that
+names its owner, so Basic's verified passwords (``authn.basic_cache``) share its bounds.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.core.signals import setting_changed
 from django.db.models.base import ModelState
@@ -38,14 +39,15 @@ class VerifiedToken:
         return VerifiedToken(
             self.kind,
             self.token_id,
-            _copy_user(self.owner),
+            copy_user(self.owner),
             self.scopes,
             self.expires_at,
             self.last_use_written_at,
         )
 
 
-def _copy_user(user: User) -> User:
+def copy_user(user: User) -> User:
+    """Return a copy of ``user`` that a request may change without touching the cached one."""
     # A shallow copy with its own model state: what copy.copy does, at a tenth of the cost.
     clone = User.__new__(User)
     clone.__dict__.update(user.__dict__)
@@ -54,14 +56,28 @@ def _copy_user(user: User) -> User:
     return clone
 
 
-class VerifiedTokenCache:
-    """Digest → ``VerifiedToken``, least recently used first out, each entry short-lived."""
+class Owned(Protocol):
+    """A cache entry: it names the user whose change must drop it."""
+
+    @property
+    def owner(self) -> User: ...
+
+
+EntryT = TypeVar("EntryT", bound=Owned)
+
+
+class VerifiedTokenCache(Generic[EntryT]):
+    """Digest → entry, least recently used first out, each entry short-lived.
+
+    At most ``VERIFIED_TOKEN_CACHE_SIZE`` entries, each trusted for
+    ``VERIFIED_TOKEN_CACHE_SECONDS`` after it was put.
+    """
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[float, VerifiedToken]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, EntryT]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, digest: str) -> VerifiedToken | None:
+    def get(self, digest: str) -> EntryT | None:
         """Return the entry for ``digest`` if it is fresh, else None."""
         with self._lock:
             found = self._entries.get(digest)
@@ -74,7 +90,7 @@ class VerifiedTokenCache:
             self._entries.move_to_end(digest)
             return entry
 
-    def put(self, digest: str, entry: VerifiedToken) -> None:
+    def put(self, digest: str, entry: EntryT) -> None:
         if setting("VERIFIED_TOKEN_CACHE_SECONDS") <= 0:
             return
         with self._lock:
@@ -98,8 +114,13 @@ class VerifiedTokenCache:
         with self._lock:
             self._entries.clear()
 
+    def keys(self) -> list[str]:
+        """Return the digests held now, least recently used first (for tests and checks)."""
+        with self._lock:
+            return list(self._entries)
 
-verified_tokens = VerifiedTokenCache()
+
+verified_tokens: VerifiedTokenCache[VerifiedToken] = VerifiedTokenCache()
 
 
 @receiver(setting_changed)
