@@ -33,6 +33,9 @@ _TRANSPORTS: tuple[Transport, ...] = (
     SessionCookieAuthentication(),
 )
 
+# The transports a client uses on purpose: two of them in one request are a conflict.
+_EXPLICIT = tuple(t for t in _TRANSPORTS if not t.ambient)
+
 
 def transports() -> Sequence[Transport]:
     """Return the transports in the order they are tried; explicit credentials come first."""
@@ -48,14 +51,13 @@ class PipelineAuthentication(BaseAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
-        chain = transports()
-        explicit = [t for t in chain if not t.ambient and t.presented(request)]
+        explicit = [t for t in _EXPLICIT if t.presented(request)]
         if len(explicit) > 1:
             names = ", ".join(t.method for t in explicit)
             raise invalid_request(
                 f"The request carries more than one credential ({names}); send exactly one."
             )
-        for transport in explicit or chain:
+        for transport in explicit or transports():
             result = transport.authenticate(request)
             if result is not None:
                 request._request.tokenward_auth_method = transport.method

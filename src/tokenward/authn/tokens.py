@@ -154,7 +154,9 @@ class AccessTokenQueryAuthentication(TokenTransport):
     parameter = "access_token"
 
     def _raw(self, request: Request) -> str | None:
-        return request._request.GET.get(self.parameter)
+        query = request._request.GET
+        # Asked on every request: a miss in get() raises and catches a KeyError inside.
+        return query.get(self.parameter) if self.parameter in query else None
 
     def credential(self, request: Request) -> str | None:
         values = request._request.GET.getlist(self.parameter)

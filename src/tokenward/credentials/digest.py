@@ -9,8 +9,10 @@ from tokenward.conf import setting
 
 
 @lru_cache(maxsize=4)
-def _key_bytes(key: str) -> bytes:
-    return key.encode()
+def _keyed_hmac(key: str) -> hmac.HMAC:
+    """An HMAC already keyed: copying it skips the key setup and OpenSSL's algorithm lookup,
+    which a one-shot ``hmac.digest`` repeats on every call (half its cost in a request)."""
+    return hmac.new(key.encode(), digestmod="sha256")
 
 
 def token_digest(value: str) -> str:
@@ -18,5 +20,6 @@ def token_digest(value: str) -> str:
 
     A database dump without the key file cannot be used to test guesses offline.
     """
-    # hmac.digest is OpenSSL's one-shot HMAC: a fraction of the cost of an HMAC object.
-    return hmac.digest(_key_bytes(setting("TOKEN_DIGEST_KEY")), value.encode(), "sha256").hex()
+    mac = _keyed_hmac(setting("TOKEN_DIGEST_KEY")).copy()
+    mac.update(value.encode())
+    return mac.hexdigest()

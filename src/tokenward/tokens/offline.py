@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +38,9 @@ from tokenward.tokens.verified import VerifiedToken, verified_tokens
 
 KIND = "offline_token"
 ACCESS_KIND = "jwt_access_token"
+# A verified JWT in the verified-token cache, keyed by the digest of the whole string.
+SIGNED_KIND = "jwt_access_token_signature"
+SESSION_PREFIX = "offline-session:"
 INVALID_TOKEN = "Invalid token."  # noqa: S105  (a message, not a secret)
 MAX_NAME_LENGTH = 100
 SYSTEM = ClientInfo(method="system")
@@ -60,7 +64,7 @@ class IssuedAccessToken:
 
 
 def _cache_key(session_id: str) -> str:
-    return f"offline-session:{session_id}"
+    return f"{SESSION_PREFIX}{session_id}"
 
 
 def issue_offline_token(owner: User, *, client: ClientInfo, name: str = "") -> IssuedOfflineToken:
@@ -200,9 +204,32 @@ def verify_access_token(value: str, client: ClientInfo) -> VerifiedToken:
     """Return the verified JWT access token ``value``. Raise ``CredentialError`` if it cannot
     be used: a bad or expired JWT, a revoked offline token, an owner who may not use tokens.
 
-    The signature is checked on every use; the offline token's row is read at most once
-    per cache period.
+    A JWT whose signature and claims were verified is trusted for the cache period without
+    decoding it again; its expiry is checked on every use. The offline token's row is read
+    at most once per cache period, and its state and its owner's are checked on every use.
     """
+    digest = token_digest(value)
+    signed = verified_tokens.get(digest)  # only ever holds JWTs that were verified
+    if (
+        signed is None
+        or signed.kind != SIGNED_KIND
+        or signed.session_key is None
+        or signed.expires_at is None
+    ):
+        return _verify_signed(value, digest, client)
+    try:
+        access_jwt.check_unexpired(signed.expires_at.timestamp())
+    except access_jwt.AccessTokenError as exc:
+        verified_tokens.discard(digest)
+        raise CredentialError(ErrorCode.TOKEN_EXPIRED, str(exc)) from None
+    entry = _session(signed.session_key, client)
+    if entry.owner.pk != signed.owner.pk:
+        raise CredentialError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN)
+    return entry.with_private_owner()
+
+
+def _verify_signed(value: str, digest: str, client: ClientInfo) -> VerifiedToken:
+    """Decode ``value`` in full, check its session, and cache it only if it is accepted."""
     try:
         claims = access_jwt.decode_access_token(value)
     except access_jwt.AccessTokenError as exc:
@@ -211,24 +238,39 @@ def verify_access_token(value: str, client: ClientInfo) -> VerifiedToken:
         # A forged, altered or foreign token is as unknown as any: "Invalid token."
         raise CredentialError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN) from None
     key = _cache_key(claims.session_id)
-    entry = verified_tokens.get(key)
-    if entry is None or entry.kind != ACCESS_KIND:
-        entry = _read_session(key, claims, client)
-    else:
-        try:
-            check_token_use(entry.owner)
-        except CredentialError as error:
-            verified_tokens.discard(key)
-            audit_refusal(ACCESS_KIND, entry.token_id, entry.owner, client, error)
-            raise
+    entry = _session(key, client)
     if str(entry.owner.pk) != claims.subject:
         raise CredentialError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN)
+    signed = VerifiedToken(
+        kind=SIGNED_KIND,
+        token_id=entry.token_id,
+        owner=entry.owner,
+        scopes=None,
+        expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
+        last_use_written_at=None,
+        session_key=key,
+    )
+    verified_tokens.put(digest, signed)
     return entry.with_private_owner()
 
 
-def _read_session(key: str, claims: access_jwt.AccessClaims, client: ClientInfo) -> VerifiedToken:
+def _session(key: str, client: ClientInfo) -> VerifiedToken:
+    """Return the offline session ``key`` names, from the cache or its row, checked now."""
+    entry = verified_tokens.get(key)
+    if entry is None or entry.kind != ACCESS_KIND:
+        return _read_session(key, client)
     try:
-        session_id = uuid.UUID(claims.session_id)
+        check_token_use(entry.owner)
+    except CredentialError as error:
+        verified_tokens.discard(key)
+        audit_refusal(ACCESS_KIND, entry.token_id, entry.owner, client, error)
+        raise
+    return entry
+
+
+def _read_session(key: str, client: ClientInfo) -> VerifiedToken:
+    try:
+        session_id = uuid.UUID(key.removeprefix(SESSION_PREFIX))
         record = OfflineToken.objects.select_related("owner").get(session_id=session_id)
     except (ValueError, OfflineToken.DoesNotExist):
         raise CredentialError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN) from None
