@@ -1,1 +1,1 @@
-"""`make bench`: what authenticating a request costs, tokenward against DRF and knox."""
+"""`make bench`: what authenticating a request costs, tokenward against its Django peers."""

@@ -1,116 +1,84 @@
-"""Run `make bench`: time every variant in one process, print the table, write results.md."""
+"""Run `make bench`: time every variant in one process, print the report, write docs/.
+
+``python -m bench.run`` measures on SQLite, then on PostgreSQL where it answers;
+``--scale`` adds the 1,000 against 1,000,000 personal tokens comparison on PostgreSQL.
+"""
 
 from __future__ import annotations
 
-import gc
+import argparse
 import os
-import random
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import django
 
-if TYPE_CHECKING:
-    from django.test import Client
-
-    from bench.fixtures import Variant
-
-# Many short batches: the variants share the machine's changing load more evenly.
-ROUNDS = 120
-BATCH = 40
-WARMUP = 300
-SEED = 2025
-RESULTS = Path(__file__).with_name("results.md")
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def main() -> None:
-    """Set up a throw-away database, measure, report; remove the database whatever happens."""
+    """Set up throw-away databases, measure, report; remove them whatever happens."""
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--scale", action="store_true", help="add the 1M-token scale check")
+    args = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     django.setup()
     from django.conf import settings
     from django.db import connections
 
+    from bench import chart, report
+
+    started = time.perf_counter()
     try:
-        report = _measure_and_render()
+        runs, skipped, scale = _measure_all(with_scale=args.scale)
     finally:
         connections.close_all()
         shutil.rmtree(settings.BENCH_DIR, ignore_errors=True)
-    RESULTS.write_text(report, encoding="utf-8")
-    print(report)
-    print(f"(written to {RESULTS})")
+    text = report.render(runs, skipped, scale, time.perf_counter() - started)
+    (DOCS / "benchmarks.md").write_text(text, encoding="utf-8")
+    chart.draw(runs, DOCS / "benchmarks.png")
+    print(text)
+    print(f"(written to {DOCS / 'benchmarks.md'} and {DOCS / 'benchmarks.png'})")
 
 
-def _measure_and_render() -> str:
+def _measure_all(*, with_scale: bool):
     # Imported here: they need django.setup() first.
     from django.core.management import call_command
-    from django.test import Client
 
-    from bench import fixtures, report
+    from bench import databases, fixtures, scale
+    from bench.measure import measure
 
-    started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    variants = fixtures.variants()
-    client = Client()
-    for variant in variants:
-        with variant.context():
-            _check(client, variant)
-            _send(client, variant, WARMUP)
-    queries = {v.label: _count_queries(client, v) for v in variants}
-    times = _interleaved(client, variants)
-    results = [report.Measured(v, times[v.label], queries[v.label]) for v in variants]
-    return report.render(results, rounds=ROUNDS, batch=BATCH, seconds=time.perf_counter() - started)
+    runs = [measure(databases.describe(), fixtures.variants())]
+    print(f"== {runs[0].database}: {runs[0].seconds:.0f} s", flush=True)
+    skipped, scale_lines = [], []
+    reason = databases.postgres_unavailable()
+    if reason is not None:
+        skipped.append(f"PostgreSQL skipped: nothing usable at {databases.PG_URL} ({reason}).")
+        print(f"== {skipped[-1]}", flush=True)
+        return runs, skipped, scale_lines
+    _forget_process_state()
+    with databases.postgres(f"bench_tokenward_{os.getpid()}"):
+        runs.append(measure(databases.describe(), fixtures.variants()))
+        print(f"== {runs[-1].database}: {runs[-1].seconds:.0f} s", flush=True)
+        _forget_process_state()
+    if with_scale:
+        scale_lines = scale.run()
+    return runs, skipped, scale_lines
 
 
-def _interleaved(client: Client, variants: list[Variant]) -> dict[str, list[list[int]]]:
-    """Return each variant's per-request times by round; a round runs each once, shuffled."""
-    # Shuffling only spreads noise evenly over the variants; nothing here is secret.
-    rng = random.Random(SEED)
-    times: dict[str, list[list[int]]] = {v.label: [] for v in variants}
-    for _ in range(ROUNDS):
-        order = list(variants)
-        rng.shuffle(order)
-        for variant in order:
-            gc.collect()  # a collection belongs to no variant in particular
-            # The test client reconnects close_old_connections on every request and Django keeps
-            # a finalizer per connection, for good: frozen, they do not slow later collections.
-            gc.freeze()
-            with variant.context():
-                times[variant.label].append(_send(client, variant, BATCH))
-    return times
+def _forget_process_state() -> None:
+    """Write pending last uses to the database they belong to; drop caches of its rows."""
+    from django.contrib.contenttypes.models import ContentType
 
+    from tokenward.tokens.personal import last_use_recorder
+    from tokenward.tokens.verified import verified_tokens
 
-def _send(client: Client, variant: Variant, count: int) -> list[int]:
-    """Send ``count`` requests; return their times in ns. Raise if one is not answered 200."""
-    get, clock, path, environ = client.get, time.perf_counter_ns, variant.path, variant.environ
-    times = []
-    for _ in range(count):
-        start = clock()
-        response = get(path, **environ)
-        times.append(clock() - start)
-        if response.status_code != 200:
-            raise SystemExit(f"{variant.label}: {response.status_code} {response.content!r}")
-    return times
-
-
-def _check(client: Client, variant: Variant) -> None:
-    """Refuse to time a variant that does not answer as the user it authenticates."""
-    body = client.get(variant.path, **variant.environ).json()
-    if body != {"ok": True, "user": variant.user}:
-        raise SystemExit(f"{variant.label}: expected user {variant.user}, got {body}")
-
-
-def _count_queries(client: Client, variant: Variant) -> int:
-    """Return the queries of one request sent right after another (caches warm)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with variant.context():
-        _send(client, variant, 1)
-        with CaptureQueriesContext(connection) as captured:
-            _send(client, variant, 1)
-    return len(captured)
+    last_use_recorder().flush_all()
+    last_use_recorder().reset()
+    verified_tokens.clear()
+    ContentType.objects.clear_cache()
 
 
 if __name__ == "__main__":
