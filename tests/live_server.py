@@ -72,7 +72,11 @@ def server_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str,
 
 
 def start(
-    data_dir: Path, admin_password: str | None, extra_env: dict[str, str] | None = None
+    data_dir: Path,
+    admin_password: str | None,
+    extra_env: dict[str, str] | None = None,
+    *,
+    workers: int = 1,
 ) -> Server:
     """Start ``tokenward serve`` on a free port and wait (bounded) until it answers."""
     env = server_env(data_dir, extra_env)
@@ -82,7 +86,16 @@ def start(
     log = data_dir.parent / f"serve-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(TOKENWARD), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            [
+                str(TOKENWARD),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -18,13 +18,12 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import basic_header, new_password, service_answers
-from tests.live_server import START_TIMEOUT, TOKENWARD, Server, free_port, server_env
+from tests.live_server import TOKENWARD, Server, server_env, start
 
 pytestmark = [
     pytest.mark.live,
@@ -65,36 +64,6 @@ def database_url() -> Iterator[str]:
             admin.execute(sql.SQL(drop).format(sql.Identifier(name)))
 
 
-def launch(data_dir: Path, env: dict[str, str]) -> Server:
-    """Start ``tokenward serve`` with ``WORKERS`` workers; wait (bounded) until it answers."""
-    port = free_port()
-    log = data_dir.parent / f"serve-{port}.log"
-    command = [str(TOKENWARD), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--workers", str(WORKERS)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=data_dir.parent,
-            start_new_session=True,  # its own process group: the workers die with it
-        )
-    server = Server(process, data_dir, log, f"http://127.0.0.1:{port}", env)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"tokenward serve exited early:\n{server.output()}")
-        try:
-            if server.get("/api/schema").status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    server.stop()
-    raise AssertionError(f"tokenward serve did not answer in {START_TIMEOUT} s:\n{server.output()}")
-
-
 @dataclass(frozen=True)
 class Pair:
     """Server A, where changes are made, server B, where they must be honoured.
@@ -122,7 +91,7 @@ def pair(tmp_path_factory, database_url) -> Iterator[Pair]:
         "TOKENWARD_ADMIN_PASSWORD": password,
     }
     data_a, data_b = root / "a" / "data", root / "b" / "data"
-    env_a, env_b = server_env(data_a, shared), server_env(data_b, shared)
+    env_a = server_env(data_a, shared)
     data_a.mkdir(parents=True)
     made = subprocess.run(
         [str(TOKENWARD), "keys", "rotate"], env=env_a, capture_output=True, timeout=60, check=False
@@ -132,8 +101,8 @@ def pair(tmp_path_factory, database_url) -> Iterator[Pair]:
     shutil.copytree(data_a / "jwt_keys", data_b / "jwt_keys")  # copytree keeps the modes
     servers: list[Server] = []
     try:
-        servers.append(launch(data_a, env_a))
-        servers.append(launch(data_b, env_b))
+        servers.append(start(data_a, password, shared, workers=WORKERS))
+        servers.append(start(data_b, password, shared, workers=WORKERS))
         yield Pair(servers[0], servers[1], admin_bearer(servers[0], password))
     finally:
         for server in servers:

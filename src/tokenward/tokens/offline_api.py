@@ -8,7 +8,7 @@ Callers manage their own; administrators list (``?user=``) and revoke anyone's.
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,7 +27,7 @@ from tokenward.tokens.views import (
     METHOD,
     TOKEN_ID,
     USER,
-    check_tokens_allowed,
+    managed_token,
     token_owner,
 )
 from tokenward.tracker.views import FIELDS_PARAMETER, FieldsSelectionMixin
@@ -36,12 +36,7 @@ from tokenward.tracker.views import FIELDS_PARAMETER, FieldsSelectionMixin
 def visible_offline_token(caller: User, token_id: int) -> OfflineToken:
     """Return the offline token ``caller`` may manage; another user's is not found, unless
     the caller is an administrator."""
-    token = offline.find_offline_token(token_id)
-    if token is None or (token.owner_id != caller.pk and not caller.is_administrator):
-        raise exceptions.NotFound("There is no such token.")
-    if token.owner_id == caller.pk:
-        check_tokens_allowed(caller)
-    return token
+    return managed_token(caller, offline.find_offline_token(token_id))
 
 
 class OfflineTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):

@@ -6,6 +6,8 @@ list and revoke anyone's. Nobody creates a token for someone else.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -18,7 +20,7 @@ from tokenward.authn.client import client_info
 from tokenward.errors import ErrorCode
 from tokenward.tokens import personal
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
-from tokenward.tokens.models import PersonalAccessToken
+from tokenward.tokens.models import OfflineToken, PersonalAccessToken
 from tokenward.tokens.serializers import (
     IssuedTokenSerializer,
     PersonalTokenCreateSerializer,
@@ -29,6 +31,7 @@ from tokenward.tokens.serializers import (
 )
 from tokenward.tracker.views import FIELDS_PARAMETER, FieldsSelectionMixin
 
+T = TypeVar("T", bound=PersonalAccessToken | OfflineToken)
 METHOD = "api"
 # The plaintext of a new token must not linger in any cache on the way.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -68,15 +71,20 @@ def token_owner(caller: User, login: str | None) -> User:
         raise exceptions.NotFound(str(exc)) from None
 
 
-def visible_token(caller: User, token_id: int) -> PersonalAccessToken:
-    """Return the token ``caller`` may manage. Another user's token is not found, as is
-    an unknown one, unless the caller is an administrator."""
-    token = personal.find_personal_token(token_id)
+def managed_token(caller: User, token: T | None) -> T:
+    """Return ``token`` if ``caller`` may manage it: their own (with the API-token
+    permission), or anyone's for administrators. Another user's token is not found, as is
+    an unknown one."""
     if token is None or (token.owner_id != caller.pk and not caller.is_administrator):
         raise exceptions.NotFound("There is no such token.")
     if token.owner_id == caller.pk:
         check_tokens_allowed(caller)
     return token
+
+
+def visible_token(caller: User, token_id: int) -> PersonalAccessToken:
+    """Return the personal token ``caller`` may manage (see ``managed_token``)."""
+    return managed_token(caller, personal.find_personal_token(token_id))
 
 
 class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
