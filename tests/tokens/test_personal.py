@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tokenward.audit.models import AuditEvent
 from tokenward.audit.services import CLI, ClientInfo
-from tokenward.tokens import personal
+from tokenward.tokens import issuance, personal
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
 from tokenward.tokens.models import PersonalAccessToken
 
@@ -117,7 +117,7 @@ def test_a_failure_after_the_row_is_written_leaves_no_usable_token(member, monke
     def audit_fails(*args, **kwargs):
         raise RuntimeError("the audit table is unavailable")
 
-    monkeypatch.setattr(personal, "record_event", audit_fails)
+    monkeypatch.setattr(issuance, "record_event", audit_fails)
 
     with pytest.raises(RuntimeError):
         issue(member)

@@ -32,6 +32,7 @@ from tokenward.credentials.digest import token_digest
 from tokenward.credentials.format import MalformedTokenError, TokenType
 from tokenward.errors import CredentialError, ErrorCode
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
+from tokenward.tokens.issuance import save_issued
 from tokenward.tokens.models import OfflineToken
 from tokenward.tokens.refusals import audit_refusal
 from tokenward.tokens.verified import VerifiedToken, verified_tokens
@@ -88,19 +89,13 @@ def issue_offline_token(owner: User, *, client: ClientInfo, name: str = "") -> I
         last4=plaintext[-4:],
         created_at=timezone.now(),
     )
-    with transaction.atomic():
-        record.save()
-        record_event(
-            Action.ISSUED,
-            credential_kind=KIND,
-            credential_id=record.pk,
-            client=client,
-            actor=owner,
-            subject=owner,
-        )
-        transaction.on_commit(
-            lambda: notifications.offline_token_created(record, client), robust=True
-        )
+    save_issued(
+        record,
+        kind=KIND,
+        owner=owner,
+        client=client,
+        notify=lambda: notifications.offline_token_created(record, client),
+    )
     return IssuedOfflineToken(record=record, plaintext=plaintext)
 
 

@@ -26,6 +26,7 @@ from tokenward.credentials.format import MalformedTokenError, TokenType
 from tokenward.credentials.scopes import ALL_SCOPES, ScopeError, normalize_scopes
 from tokenward.errors import CredentialError, ErrorCode
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
+from tokenward.tokens.issuance import save_issued
 from tokenward.tokens.last_use import LastUseRecorder, PendingUse, merge_addresses
 from tokenward.tokens.models import PersonalAccessToken
 from tokenward.tokens.refusals import audit_refusal, check_live
@@ -87,19 +88,13 @@ def issue_personal_token(
         expires_at=expires_at,
     )
     try:
-        with transaction.atomic():
-            record.save()
-            record_event(
-                Action.ISSUED,
-                credential_kind=KIND,
-                credential_id=record.pk,
-                client=client,
-                actor=owner,
-                subject=owner,
-            )
-            transaction.on_commit(
-                lambda: notifications.personal_token_created(record, client), robust=True
-            )
+        save_issued(
+            record,
+            kind=KIND,
+            owner=owner,
+            client=client,
+            notify=lambda: notifications.personal_token_created(record, client),
+        )
     except IntegrityError:
         if not PersonalAccessToken.objects.filter(
             owner=owner, name=name, revoked_at__isnull=True

@@ -24,6 +24,7 @@ from tokenward.credentials import format as token_format
 from tokenward.credentials.digest import token_digest
 from tokenward.credentials.format import MalformedTokenError, TokenType
 from tokenward.errors import CredentialError, ErrorCode
+from tokenward.tokens.issuance import save_issued
 from tokenward.tokens.models import SessionToken
 from tokenward.tokens.refusals import audit_refusal, check_live
 from tokenward.tokens.verified import VerifiedToken, verified_tokens
@@ -59,16 +60,7 @@ def issue_session_token(user: User, client: ClientInfo) -> IssuedSessionToken:
         created_at=now,
         expires_at=now + LIFETIME,
     )
-    with transaction.atomic():
-        record.save()
-        record_event(
-            Action.ISSUED,
-            credential_kind=KIND,
-            credential_id=record.pk,
-            client=client,
-            actor=user,
-            subject=user,
-        )
+    save_issued(record, kind=KIND, owner=user, client=client)
     return IssuedSessionToken(record=record, plaintext=plaintext)
 
 
