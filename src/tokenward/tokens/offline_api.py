@@ -28,6 +28,7 @@ from tokenward.tokens.views import (
     TOKEN_ID,
     USER,
     managed_token,
+    revoke_all_reply,
     token_owner,
 )
 from tokenward.tracker.views import FIELDS_PARAMETER, FieldsSelectionMixin
@@ -72,10 +73,4 @@ class OfflineTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
     @action(detail=False, methods=["post"], url_path="revoke-all", url_name="revoke-all")
     def revoke_all(self, request: Request) -> Response:
         """Revoke every live offline token of the caller (or of ``user``, for administrators)."""
-        serializer = TokenOwnerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        owner = token_owner(request.user, serializer.validated_data.get("user"))
-        revoked = offline.revoke_all_offline_tokens(
-            owner, by=request.user, client=client_info(request, METHOD)
-        )
-        return Response(RevokedCountSerializer({"revoked": revoked}).data)
+        return revoke_all_reply(request, offline.revoke_all_offline_tokens)

@@ -6,6 +6,7 @@ list and revoke anyone's. Nobody creates a token for someone else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -87,6 +88,16 @@ def visible_token(caller: User, token_id: int) -> PersonalAccessToken:
     return managed_token(caller, personal.find_personal_token(token_id))
 
 
+def revoke_all_reply(request: Request, revoke_all: Callable[..., int]) -> Response:
+    """Answer a revoke-all request: the caller's tokens, or (administrators) ``user``'s,
+    revoked by ``revoke_all(owner, by=..., client=...)`` of the token kind."""
+    serializer = TokenOwnerSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    owner = token_owner(request.user, serializer.validated_data.get("user"))
+    revoked = revoke_all(owner, by=request.user, client=client_info(request, METHOD))
+    return Response(RevokedCountSerializer({"revoked": revoked}).data)
+
+
 class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
     """Personal access tokens (``twp_``): the secret is shown once, in the creation reply."""
 
@@ -147,10 +158,4 @@ class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
     @action(detail=False, methods=["post"], url_path="revoke-all", url_name="revoke-all")
     def revoke_all(self, request: Request) -> Response:
         """Revoke every live token of the caller (or of ``user``, for administrators)."""
-        serializer = TokenOwnerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        owner = token_owner(request.user, serializer.validated_data.get("user"))
-        revoked = personal.revoke_all_personal_tokens(
-            owner, by=request.user, client=client_info(request, METHOD)
-        )
-        return Response(RevokedCountSerializer({"revoked": revoked}).data)
+        return revoke_all_reply(request, personal.revoke_all_personal_tokens)
