@@ -7,7 +7,6 @@ endpoint does not tell which logins exist or what state they are in.
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.request import Request
@@ -17,12 +16,12 @@ from rest_framework.views import APIView
 from tokenward.accounts.models import User
 from tokenward.accounts.policy import check_password_login, check_token_use
 from tokenward.authn.client import client_info
+from tokenward.compat.password_body import PasswordLoginSerializer, user_from_body
 from tokenward.errors import AccessDeniedError, ErrorCode
 from tokenward.tokens import personal
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
 from tokenward.tokens.serializers import (
     RevokedCountSerializer,
-    StrictCharField,
     TokenErrorSerializer,
 )
 from tokenward.tokens.views import NO_STORE
@@ -36,11 +35,6 @@ class InvalidLoginError(exceptions.APIException):
     default_code = str(ErrorCode.INVALID_CREDENTIALS)
 
 
-class TrialGridCredentialsSerializer(serializers.Serializer):
-    username = StrictCharField(max_length=150, trim_whitespace=False)
-    password = StrictCharField(max_length=4096, trim_whitespace=False)
-
-
 class TrialGridTokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="A new personal access token, shown only now.")
 
@@ -51,15 +45,7 @@ def token_holder(request: Request) -> User:
     Raise a validation error for a missing field, else ``InvalidLoginError`` for any
     refusal.
     """
-    body = TrialGridCredentialsSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    # Unknown logins cost a password hash too (Django's ModelBackend), so timing does not
-    # tell them apart from wrong passwords.
-    user = authenticate(
-        request._request,
-        username=body.validated_data["username"],
-        password=body.validated_data["password"],
-    )
+    user = user_from_body(request)
     if user is None:
         raise InvalidLoginError()
     try:
@@ -79,7 +65,7 @@ class TrialGridCredentialsView(APIView):
 
 class ObtainTokenView(TrialGridCredentialsView):
     @extend_schema(
-        request=TrialGridCredentialsSerializer,
+        request=PasswordLoginSerializer,
         responses={200: TrialGridTokenSerializer, 400: TokenErrorSerializer},
     )
     def post(self, request: Request) -> Response:
@@ -103,7 +89,7 @@ class ObtainTokenView(TrialGridCredentialsView):
 
 class DeleteTokensView(TrialGridCredentialsView):
     @extend_schema(
-        request=TrialGridCredentialsSerializer,
+        request=PasswordLoginSerializer,
         responses={200: RevokedCountSerializer, 400: TokenErrorSerializer},
     )
     def post(self, request: Request) -> Response:

@@ -7,7 +7,6 @@ password, inactive account, Requester, tokens not permitted), gets one identical
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.request import Request
@@ -18,10 +17,11 @@ from tokenward.accounts.models import User
 from tokenward.authn.client import client_info
 from tokenward.authn.middleware import mark_deprecated
 from tokenward.authn.tuleap import tuleap_challenge
+from tokenward.compat.password_body import PasswordLoginSerializer, user_from_body
 from tokenward.errors import AccessDeniedError, ErrorCode
 from tokenward.tokens import session
 from tokenward.tokens.models import SessionToken
-from tokenward.tokens.serializers import StrictCharField, TokenErrorSerializer
+from tokenward.tokens.serializers import TokenErrorSerializer
 from tokenward.tokens.views import NO_STORE
 
 METHOD = "tuleap_tokens"
@@ -35,11 +35,6 @@ class InvalidLoginError(exceptions.AuthenticationFailed):
     default_code = str(ErrorCode.INVALID_CREDENTIALS)
 
 
-class TuleapLoginSerializer(serializers.Serializer):
-    username = StrictCharField(max_length=150, trim_whitespace=False)
-    password = StrictCharField(max_length=4096, trim_whitespace=False)
-
-
 class TuleapTokenSerializer(serializers.Serializer):
     user_id = serializers.CharField(help_text="The owner's id: send it as X-Auth-UserId.")
     token = serializers.CharField(help_text="Send it as X-Auth-Token; shown only now.")
@@ -51,15 +46,7 @@ def token_buyer(request: Request) -> User:
 
     Raise a validation error for a missing field, else ``InvalidLoginError`` for any refusal.
     """
-    body = TuleapLoginSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    # Unknown logins cost a password hash too (Django's ModelBackend), so timing does not
-    # tell them apart from wrong passwords.
-    user = authenticate(
-        request._request,
-        username=body.validated_data["username"],
-        password=body.validated_data["password"],
-    )
+    user = user_from_body(request)
     if user is None:
         raise InvalidLoginError()
     return user
@@ -76,7 +63,7 @@ class TuleapTokensView(APIView):
 
     @extend_schema(
         deprecated=True,
-        request=TuleapLoginSerializer,
+        request=PasswordLoginSerializer,
         responses={
             200: TuleapTokenSerializer,
             400: TokenErrorSerializer,
