@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
+import time
 
 import jwt
 import pytest
@@ -93,3 +97,33 @@ def test_the_keys_rotate_command(tmp_path):
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert first.stdout.startswith("New signing key ")
     assert len(list((tmp_path / "jwt_keys").glob("*.pem"))) == 2
+
+
+FIRST_KEY = """
+import os, sys, time
+from tokenward.credentials import jwt_keys
+while time.time() < float(sys.argv[1]):
+    time.sleep(0.001)
+print(jwt_keys.key_ring().signing.kid)
+"""
+
+
+def test_workers_starting_together_make_one_first_key_and_all_sign_with_it(tmp_path):
+    # Six processes ask for the key ring at the same instant on an empty folder, as the
+    # workers of a new server minting their first JWTs: one key, the same for all.
+    start = time.time() + 3
+    environ = {**os.environ, "TOKENWARD_DATA_DIR": str(tmp_path)}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", FIRST_KEY, str(start)],
+            env=environ,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    kids = {worker.communicate(timeout=60)[0].strip() for worker in workers}
+
+    files = [f.stem for f in (tmp_path / "jwt_keys").glob("*.pem")]
+    assert len(files) == 1
+    assert kids == set(files)

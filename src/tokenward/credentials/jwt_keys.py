@@ -10,6 +10,7 @@ tokens have all expired.
 from __future__ import annotations
 
 import base64
+import fcntl
 import itertools
 import os
 import secrets
@@ -87,6 +88,25 @@ def _read_keys(folder: Path) -> list[SigningKey]:
     return sorted(keys, key=lambda k: (k.created, k.kid))
 
 
+def _create_first_key(folder: Path) -> list[SigningKey]:
+    """Write the first key unless another process just did; return the keys.
+
+    Every worker of a new server may mint its first JWT at the same moment: without the
+    lock each would write a key of its own and sign with it, and the others, which read
+    the folder a moment earlier, would refuse those tokens until they read it again.
+    """
+    with open(folder / ".first-key.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            keys = _read_keys(folder)
+            if not keys:
+                _write_key(folder, time.time())
+                keys = _read_keys(folder)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return keys
+
+
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -108,10 +128,7 @@ def key_ring(*, force: bool = False) -> KeyRing:
         return ring
     with _cache.lock:
         folder = keys_dir()
-        keys = _read_keys(folder)
-        if not keys:
-            _write_key(folder, time.time())
-            keys = _read_keys(folder)
+        keys = _read_keys(folder) or _create_first_key(folder)
         ring = KeyRing(signing=keys[-1], by_kid={k.kid: k for k in keys})
         _cache.ring, _cache.loaded_at = ring, now
         return ring
