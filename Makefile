@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PG_URL := postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: run test lint format bench screenshots chromium clean
+SEMGREP_VENV := $(VENV)/semgrep
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +23,21 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt client/pyproject.toml
 run: $(VENV)/.runtime
 	$(BIN)/tokenward serve
 
-lint: $(VENV)/.dev
+# semgrep lives in its own virtualenv: its pinned dependencies clash with the test lock's.
+$(SEMGREP_VENV)/.installed: requirements-semgrep.txt
+	$(PYTHON) -m venv $(SEMGREP_VENV)
+	$(SEMGREP_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-semgrep.txt
+	touch $@
+
+# ruff; bandit over src/ and client/src ([tool.bandit] in pyproject.toml); the repo's semgrep
+# rules (.semgrep/) proven by their annotated cases, then run offline over the same code.
+SEMGREP := $(SEMGREP_VENV)/bin/semgrep scan --metrics=off --disable-version-check --quiet
+lint: $(VENV)/.dev $(SEMGREP_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml --quiet -r src client/src
+	cd .semgrep && ../$(SEMGREP) --test .
+	$(SEMGREP) --config .semgrep/ --error src client/src
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .

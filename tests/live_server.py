@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -116,3 +121,69 @@ def start(
         time.sleep(0.25)
     server.stop()
     raise AssertionError(f"tokenward serve did not answer in {START_TIMEOUT} s:\n{server.output()}")
+
+
+# --- Helpers for tests that look inside a running server (additive) -------------------------
+
+SQLITE_FILE = "tokenward.sqlite3"
+
+
+def suite_postgres_url() -> str | None:
+    """Return the suite's ``DATABASE_URL`` if it names PostgreSQL, else None (SQLite run)."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
+@contextmanager
+def throwaway_database(label: str) -> Iterator[str | None]:
+    """Yield a ``DATABASE_URL`` for a live server that matches the suite's database.
+
+    On a PostgreSQL run: a new database on the suite's server, dropped afterwards whatever
+    happened, so that parallel runs and pytest-django's own test database never meet. On a
+    SQLite run: None, and the server keeps its file in its own data folder.
+    """
+    url = suite_postgres_url()
+    if url is None:
+        yield None
+        return
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    name = f"tw_{label}_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            admin.execute(drop.format(sql.Identifier(name)))
+
+
+def database_rows(server: Server, query: str, params: tuple = ()) -> list[tuple]:
+    """Run one read-only ``query`` (``%s`` placeholders) on ``server``'s own database."""
+    url = server.env.get("DATABASE_URL")
+    if url:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            return conn.execute(query, params).fetchall()
+    conn = sqlite3.connect(server.data_dir / SQLITE_FILE, timeout=20)
+    try:
+        return conn.execute(query.replace("%s", "?"), params).fetchall()
+    finally:
+        conn.close()
+
+
+def worker_pids(server: Server) -> list[int]:
+    """Return the pids of the server's gunicorn workers: the children of its master."""
+    pid = server.process.pid
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children.update(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return sorted(children)

@@ -49,3 +49,44 @@ def test_redis_url_uses_redis_for_the_cache(tmp_path):
 def test_database_url_uses_postgresql(tmp_path):
     output = run_probe(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")
     assert output == "LocMemCache value postgresql"
+
+
+LOCKOUT_PROBE = """
+import django; django.setup()
+from tokenward.conf import setting
+names = ("ACCOUNT_FAILURES", "ADDRESS_FAILURES", "WINDOW_SECONDS")
+print(*(setting(f"LOCKOUT_{name}") for name in names))
+"""
+
+
+def run_lockout_probe(tmp_path, **env: str) -> str:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TOKENWARD_")}
+    environ.update(TOKENWARD_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tokenward.settings")
+    environ.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", LOCKOUT_PROBE],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_lockout_limits_default_to_10_and_50_failures_in_15_minutes(tmp_path):
+    assert run_lockout_probe(tmp_path) == "10 50 900"
+
+
+def test_the_lockout_limits_come_from_the_environment(tmp_path):
+    output = run_lockout_probe(
+        tmp_path,
+        TOKENWARD_LOCKOUT_ACCOUNT_FAILURES="5",
+        TOKENWARD_LOCKOUT_ADDRESS_FAILURES="20",
+        TOKENWARD_LOCKOUT_WINDOW_SECONDS="60",
+    )
+    assert output == "5 20 60"
+
+
+def test_a_bad_lockout_limit_is_kept_for_the_system_check_to_report(tmp_path):
+    assert run_lockout_probe(tmp_path, TOKENWARD_LOCKOUT_ACCOUNT_FAILURES="0") == "0 50 900"

@@ -82,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> NoReturn:
         "--workers",
         str(workers),
     ]
-    os.execv(sys.executable, argv)  # noqa: S606  (a fixed argv, no shell)
+    os.execv(sys.executable, argv)  # nosec B606 # noqa: S606  (a fixed argv, no shell)
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:

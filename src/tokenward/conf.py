@@ -32,12 +32,21 @@ DEFAULTS: dict[str, Any] = {
     # ignored.
     "SSO_HEADER": "",
     "SSO_TRUSTED_PROXIES": (),
+    # The addresses or CIDR networks of the proxies (TLS, load balancer) in front of the
+    # server: from them the client address is read from X-Forwarded-For (authn/client.py).
+    "TRUSTED_PROXIES": (),
     # False: single sign-on only; the login form is disabled and the System user may not use
     # Basic authentication (Targetprocess). Only the initial value: once an administrator
     # chooses on the site settings page, the stored choice wins (``accounts.site``).
     "LOGIN_FORM_ENABLED": True,
     # How long a confirmed password opens the token pages to a local user (step-up).
     "STEP_UP_SECONDS": 600,
+    # Failed password attempts (Basic, the login form, the token endpoints, step-up): at most
+    # this many per account (its login, case-folded) and per client address within one fixed
+    # window of this many seconds, which starts at the first failure; then 429 until it ends.
+    "LOCKOUT_ACCOUNT_FAILURES": 10,
+    "LOCKOUT_ADDRESS_FAILURES": 50,
+    "LOCKOUT_WINDOW_SECONDS": 900,
 }
 
 

@@ -30,6 +30,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     PARSE_ERROR = "parse_error"
     THROTTLED = "throttled"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 class CredentialError(Exception):

@@ -1,11 +1,17 @@
-"""Credentials out of logged URLs: query-string credentials and ``/api/tokens/<token>`` become
-``[REDACTED]``."""
+"""Credentials out of logs and error reports: query-string credentials and
+``/api/tokens/<token>`` become ``[REDACTED]``; reports hide credential headers, cookies and
+fields."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
+from typing import Any
 from urllib.parse import quote, unquote, unquote_plus
+
+from django.http import HttpRequest, QueryDict
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from tokenward.conf import setting
 
@@ -83,3 +89,60 @@ class RedactingFilter(logging.Filter):
                 for arg in record.args
             )
         return True
+
+
+class CredentialReporterFilter(SafeExceptionReporterFilter):
+    """Error reports (the ADMINS mail, the debug page) without any credential of the request.
+
+    Django's filter hides the ``Authorization`` and ``Cookie`` headers, and only with DEBUG
+    off. This one always hides them, the ``X-Auth-*`` and CSRF headers, every cookie and form
+    field named like a credential, credentials in the query string and the path, and every
+    local variable of the traceback: a token can sit in any of them.
+    """
+
+    hidden_settings = re.compile(
+        "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|COOKIE|CSRF|SESSION|CODE|VERIFIER", re.I
+    )
+    _URI_META = ("PATH_INFO", "REQUEST_URI", "RAW_URI", "HTTP_REFERER")
+
+    def is_active(self, request: HttpRequest | None) -> bool:
+        return True
+
+    def get_safe_request_meta(self, request: HttpRequest) -> dict[str, Any]:
+        meta = super().get_safe_request_meta(request)
+        if isinstance(meta.get("QUERY_STRING"), str):
+            meta["QUERY_STRING"] = redact_query(meta["QUERY_STRING"])
+        for key in self._URI_META:
+            if isinstance(meta.get(key), str):
+                meta[key] = redact_uri(meta[key])
+        return meta
+
+    def get_post_parameters(self, request: HttpRequest | None) -> Any:
+        params = super().get_post_parameters(request)
+        if not params:
+            return params
+        params = params.copy()
+        for name in list(params):
+            if self.hidden_settings.search(name):
+                params[name] = self.cleansed_substitute
+        return params
+
+    def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> list:
+        return [(name, self.cleansed_substitute) for name, _ in tb_frame.f_locals.items()]
+
+
+class CredentialExceptionReporter(ExceptionReporter):
+    """Django's reporter, writing the request's URL and query without their credentials."""
+
+    def get_traceback_data(self) -> dict[str, Any]:
+        data = super().get_traceback_data()
+        if self.request is not None:
+            query = redact_query(self.request.META.get("QUERY_STRING", ""))
+            data["request_GET_items"] = QueryDict(query).items()
+            uri = data["request_insecure_uri"]
+            scheme_host = uri[: len(uri) - len(self.request.get_full_path())]
+            data["request_insecure_uri"] = scheme_host + redact_uri(self.request.get_full_path())
+            shown = copy.copy(self.request)  # the report's title names request.path_info
+            shown.path_info, shown.path = redact_path(shown.path_info), redact_path(shown.path)
+            data["request"] = shown
+        return data

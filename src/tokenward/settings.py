@@ -18,10 +18,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_number(name: str) -> int | str | None:
-    """Return the variable as a number; a bad value is kept for the system checks to report."""
+def _env_number(name: str, default: int | None = None) -> int | str | None:
+    """Return the variable as a number, else ``default`` if it is unset; a bad value is kept
+    for the system checks to report."""
     value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else (value or None)
+    return int(value) if value.isdigit() else (value or default)
 
 
 DATA_DIR = data_dir()
@@ -50,7 +51,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database outage anywhere below becomes a 503 with Retry-After.
+    "tokenward.web.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tokenward.web.security.ContentSecurityPolicyMiddleware",
     "tokenward.authn.middleware.QueryCredentialMiddleware",
     "tokenward.authn.middleware.DeprecatedCredentialMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -89,6 +93,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# CONN_HEALTH_CHECKS: a persistent connection that broke (the database restarted) is dropped
+# at its next use and a new one opened, so the server recovers without a restart.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # An unreachable database answers 503 within seconds, not after the system's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets several gunicorn workers read while one writes; a busy timeout instead of
     # "database is locked" errors under concurrent writes.
@@ -173,8 +182,13 @@ TOKENWARD = {
     "PUBLIC_URL": os.environ.get("TOKENWARD_PUBLIC_URL", ""),
     "SSO_HEADER": os.environ.get("TOKENWARD_SSO_HEADER", "").strip(),
     "SSO_TRUSTED_PROXIES": _env_list("TOKENWARD_SSO_TRUSTED_PROXIES", ""),
+    "TRUSTED_PROXIES": _env_list("TOKENWARD_TRUSTED_PROXIES", ""),
     "LOGIN_FORM_ENABLED": _env_bool("TOKENWARD_LOGIN_FORM_ENABLED", True),
     "STEP_UP_SECONDS": _env_number("TOKENWARD_STEP_UP_SECONDS") or 600,
+    # Failed passwords allowed per account and per client address in one fixed window.
+    "LOCKOUT_ACCOUNT_FAILURES": _env_number("TOKENWARD_LOCKOUT_ACCOUNT_FAILURES", 10),
+    "LOCKOUT_ADDRESS_FAILURES": _env_number("TOKENWARD_LOCKOUT_ADDRESS_FAILURES", 50),
+    "LOCKOUT_WINDOW_SECONDS": _env_number("TOKENWARD_LOCKOUT_WINDOW_SECONDS", 900),
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -227,11 +241,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework_xml.renderers.XMLRenderer",
+        "tokenward.compat.renderers.XMLRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
-        "rest_framework_xml.parsers.XMLParser",
+        "tokenward.compat.parsers.XMLParser",
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "tokenward.authn.errors.exception_handler",
@@ -247,9 +261,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "tokenward.authn.openapi.document_refusals",
         "tokenward.oauth.openapi.add_token_endpoints",
     ],
 }
+
+# Error reports (the ADMINS mail, the debug page) leave out every credential of the request.
+DEFAULT_EXCEPTION_REPORTER = "tokenward.redaction.CredentialExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tokenward.redaction.CredentialReporterFilter"
 
 LOGGING = {
     "version": 1,
@@ -259,7 +278,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("TOKENWARD_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django logs every 4xx with the full path; paths may carry query-string credentials.
-        "django.request": {"level": "ERROR"},
+        # Filtered here, not per handler, so the ADMINS mail's subject is redacted too.
+        "django.request": {"level": "ERROR", "filters": ["redact"]},
         "django.server": {"level": "ERROR"},
+        # oauthlib logs request tokens and codes at DEBUG ("Validating refresh token twr_…").
+        "oauthlib": {"level": "INFO"},
     },
 }

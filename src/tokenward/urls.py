@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from tokenward.oauth import urls as oauth_urls
 from tokenward.tracker.graphql_view import GraphQLView
 from tokenward.web import errors as web_errors
+from tokenward.web.unavailable import server_error_or_unavailable
 
 urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
@@ -36,4 +37,6 @@ handler403 = _json_or_page(
     403, "You do not have permission to perform this action.", "permission_denied"
 )
 handler404 = _json_or_page(404, "Not found.", "not_found")
-handler500 = _json_or_page(500, "The server failed to handle this request.", "server_error")
+handler500 = server_error_or_unavailable(
+    _json_or_page(500, "The server failed to handle this request.", "server_error")
+)

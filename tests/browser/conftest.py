@@ -53,7 +53,10 @@ def admin_password() -> str:
     return new_password()
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server and Playwright stop when the browser tests are done. Playwright's
+# sync API keeps an event loop in the main thread while it runs, and Django refuses database
+# calls from a thread with a running loop (SynchronousOnlyOperation) in later tests.
+@pytest.fixture(scope="package")
 def server(tmp_path_factory, admin_password, chromium) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     sso = {
@@ -65,7 +68,7 @@ def server(tmp_path_factory, admin_password, chromium) -> Iterator[Server]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

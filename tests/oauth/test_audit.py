@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.oauth.conftest import REDIRECT_URI
 from tests.oauth.test_endpoints import revoke
 from tokenward.audit.models import AuditEvent
 from tokenward.credentials.format import TokenType, generate
@@ -53,7 +54,53 @@ def test_a_refused_refresh_issues_nothing(make_app, member, obtain_tokens):
     )
 
     assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"
     assert len(events("issued", "oauth_access_token")) == 1  # the code exchange only
+
+
+def test_a_refused_refresh_is_a_failed_event_without_the_token(make_app, member, obtain_tokens):
+    app = make_app()
+    obtain_tokens(app, member)
+    unknown = generate(TokenType.OAUTH_REFRESH)
+
+    refused = Client(HTTP_USER_AGENT="sync-bot/2").post(
+        "/oauth/token/",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": unknown,
+            "client_id": app.client_id,
+            "client_secret": app.secret,
+        },
+    )
+
+    assert refused.status_code == 400
+    (failed,) = events("failed", "oauth_refresh_token")
+    assert failed.reason == "invalid_grant"
+    assert failed.method == "oauth_token" and failed.user_agent == "sync-bot/2"
+    assert failed.subject is None, "a refusal names nobody: the token may be anyone's or none"
+    assert unknown not in str(AuditEvent.objects.values_list())
+    assert app.secret not in str(AuditEvent.objects.values_list())
+
+
+def test_a_refused_code_exchange_is_a_failed_event(make_app):
+    app = make_app()
+
+    refused = Client().post(
+        "/oauth/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": "not-a-code",
+            "redirect_uri": REDIRECT_URI,
+            "client_id": app.client_id,
+            "client_secret": app.secret,
+            "code_verifier": "v" * 43,
+        },
+    )
+
+    assert refused.status_code == 400
+    (failed,) = events("failed", "oauth_authorization_code")
+    assert failed.reason == refused.json()["error"] == "invalid_grant"
+    assert "not-a-code" not in str(AuditEvent.objects.values_list())
 
 
 @pytest.mark.parametrize("kind", ["access_token", "refresh_token"])

@@ -4,64 +4,38 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 import secrets
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from tests.conftest import basic_header, new_password
-from tests.live_server import TOKENWARD, free_port
+from tests.live_server import Server, database_rows, start, throwaway_database
 from tests.oauth.conftest import REDIRECT_URI
 
 pytestmark = pytest.mark.live
 
+TIMEOUT = 30  # a busy machine may spend seconds on a production-cost password hash
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """Start ``tokenward serve`` with four workers; yield its URL and the admin password."""
+def live(tmp_path_factory) -> Iterator[tuple[Server, str]]:
+    """Start ``tokenward serve`` with four workers on the suite's kind of database (SQLite,
+    or a throw-away PostgreSQL database on a PostgreSQL run); yield it and the admin password.
+    """
     data_dir = tmp_path_factory.mktemp("oauth-concurrency") / "data"
     password = new_password()
-    skip = ("TOKENWARD_", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
-    env.update(TOKENWARD_DATA_DIR=str(data_dir), TOKENWARD_ADMIN_PASSWORD=password)
-    port = free_port()
-    log = (data_dir.parent / "serve.log").open("wb")
-    command = [str(TOKENWARD), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--workers", "4"],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=data_dir.parent,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, Path(log.name).read_text()
-            try:
-                if httpx.get(url + "/api/schema", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.25)
-        yield url, password
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-        log.close()
+    with throwaway_database("oauth_concurrency") as url:
+        server = start(data_dir, password, {"DATABASE_URL": url} if url else {}, workers=4)
+        try:
+            yield server, password
+        finally:
+            server.stop()
 
 
 def code_flow(url: str, password: str) -> tuple[dict, tuple[str, str]]:
@@ -71,8 +45,9 @@ def code_flow(url: str, password: str) -> tuple[dict, tuple[str, str]]:
         url + "/api/oauth-applications",
         json={"name": "bot", "redirect_uris": [REDIRECT_URI], "client_type": "confidential"},
         headers=admin,
+        timeout=TIMEOUT,
     ).json()
-    browser = httpx.Client(base_url=url, timeout=10)
+    browser = httpx.Client(base_url=url, timeout=TIMEOUT)
     login_page = browser.get("/login/")
     csrf = dict(HIDDEN.findall(login_page.text))["csrfmiddlewaretoken"]
     browser.post(
@@ -105,12 +80,14 @@ def code_flow(url: str, password: str) -> tuple[dict, tuple[str, str]]:
             "code_verifier": verifier,
         },
         auth=client,
+        timeout=TIMEOUT,
     ).json()
     return tokens, client
 
 
-def test_parallel_refreshes_have_one_winner_no_fork_and_no_server_error(server):
-    url, password = server
+def test_parallel_refreshes_have_one_winner_no_fork_and_no_server_error(live):
+    server, password = live
+    url = server.url
     tokens, client = code_flow(url, password)
 
     def refresh(_: int) -> httpx.Response:
@@ -132,9 +109,37 @@ def test_parallel_refreshes_have_one_winner_no_fork_and_no_server_error(server):
         url + "/oauth/token/",
         data={"grant_type": "refresh_token", "refresh_token": winner["refresh_token"]},
         auth=client,
+        timeout=TIMEOUT,
     )
     assert again.status_code == 400
     me = httpx.get(
-        url + "/api/users/me", headers={"Authorization": f"Bearer {winner['access_token']}"}
+        url + "/api/users/me",
+        headers={"Authorization": f"Bearer {winner['access_token']}"},
+        timeout=TIMEOUT,
     )
     assert me.status_code == 401
+    # No duplicate rows: the code's refresh token and the one winner's, of one family, both
+    # revoked by the reuse detection; every access token deleted with them.
+    refresh_rows = database_rows(
+        server,
+        "SELECT r.token_checksum, r.token_family, r.revoked IS NOT NULL"
+        " FROM oauth2_provider_refreshtoken r"
+        " JOIN oauth2_provider_application a ON a.id = r.application_id WHERE a.client_id = %s",
+        (client[0],),
+    )
+    assert len(refresh_rows) == 2, refresh_rows
+    assert len({row[0] for row in refresh_rows}) == 2
+    assert len({row[1] for row in refresh_rows}) == 1, "one family, not a fork"
+    assert all(row[2] for row in refresh_rows)
+    assert database_rows(server, "SELECT id FROM oauth2_provider_accesstoken") == []
+    # Exactly one rotation issued an access token: the code exchange's and the winner's.
+    # (The module's server runs this test alone, so every such event is this test's.)
+    issued = database_rows(
+        server,
+        "SELECT credential_id FROM audit_auditevent"
+        " WHERE action = 'issued' AND credential_kind = 'oauth_access_token'",
+    )
+    assert len(issued) == 2 == len({row[0] for row in issued}), issued
+    output = server.output()
+    assert "Traceback" not in output, output[-3000:]
+    assert not re.search(r'HTTP/1\.[01]" 5\d\d ', output), output[-3000:]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tokenward.tokens.checks import check_sign_on_settings, check_token_settings
+from tokenward.tokens.checks import (
+    check_client_address_settings,
+    check_sign_on_settings,
+    check_token_settings,
+)
 
 
 def test_the_shipped_settings_pass():
@@ -142,5 +146,77 @@ def test_a_bad_trusted_proxy_in_the_environment_stops_the_server(tmp_path):
     assert result.returncode != 0
     assert "SSO_TRUSTED_PROXIES" in result.stderr
     assert "'proxy.local'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "tokenward.sqlite3").exists(), "nothing is migrated"
+
+
+def test_the_shipped_client_address_settings_pass():
+    assert check_client_address_settings() == []
+
+
+@pytest.mark.parametrize(
+    "proxies",
+    [[], (), ["127.0.0.1"], ["10.0.0.0/8", "2001:db8::/32", " 192.0.2.7 "], ("::1",)],
+)
+def test_good_trusted_proxies_pass(settings, proxies):
+    settings.TOKENWARD = {**settings.TOKENWARD, "TRUSTED_PROXIES": proxies}
+
+    assert check_client_address_settings() == []
+
+
+@pytest.mark.parametrize(
+    ("proxies", "named"),
+    [
+        ("10.0.0.1", "must be a list"),
+        (None, "must be a list"),
+        (["10.0.0.1", "proxy.local"], "'proxy.local'"),
+        (["10.0.0.1/8"], "has host bits set"),
+        (["10.0.0.0/33"], "'10.0.0.0/33'"),
+        (["0.0.0.0/0"], "lets every client choose its own address"),
+        (["::/0"], "lets every client choose its own address"),
+        ([10], "holds 10"),
+        (["::ffff:10.0.0.5"], "write an IPv4-mapped address as IPv4"),
+        (["::ffff:10.0.0.0/104"], "write an IPv4-mapped address as IPv4"),
+    ],
+)
+def test_a_bad_trusted_proxy_is_named(settings, proxies, named):
+    settings.TOKENWARD = {**settings.TOKENWARD, "TRUSTED_PROXIES": proxies}
+
+    errors = check_client_address_settings()
+
+    assert [error.id for error in errors] == ["tokenward.E024"]
+    assert named in errors[0].msg
+    assert errors[0].msg.startswith("TOKENWARD['TRUSTED_PROXIES'] ")
+
+
+def test_every_bad_trusted_proxy_is_reported_and_sign_on_is_not_blamed(settings):
+    settings.TOKENWARD = {**settings.TOKENWARD, "TRUSTED_PROXIES": ["nope", "0.0.0.0/0"]}
+
+    assert [error.id for error in check_client_address_settings()] == ["tokenward.E024"] * 2
+    assert check_sign_on_settings() == []
+
+
+def test_a_bad_trusted_proxy_in_the_environment_stops_the_server_before_migrating(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "TOKENWARD_DATA_DIR": str(tmp_path),
+        "TOKENWARD_TRUSTED_PROXIES": "10.0.0.5, 0.0.0.0/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tokenward.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "tokenward.E024" in result.stderr
+    assert "'0.0.0.0/0'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "tokenward.sqlite3").exists(), "nothing is migrated"

@@ -123,11 +123,12 @@ def test_unknown_login_gets_the_same_error_as_a_wrong_password(browser):
     assert Session.objects.count() == 0
 
 
-def test_inactive_user_cannot_log_in(browser, inactive):
+def test_inactive_user_cannot_log_in_and_is_told_what_a_wrong_password_is_told(browser, inactive):
     response = submit_login(browser, inactive.login, inactive.raw_password)
 
     assert response.status_code == 200
-    assert "This account is inactive." in response.content.decode()
+    assert WRONG_LOGIN in response.content.decode()
+    assert "inactive" not in response.content.decode()  # it would tell the password was right
     assert Session.objects.count() == 0
     assert browser.get("/profile/").status_code == 302
 

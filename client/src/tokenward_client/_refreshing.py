@@ -72,8 +72,9 @@ class RefreshingBearerAuth(httpx.Auth, abc.ABC):
         if response.status_code != 401 or not self.can_refresh():
             return
         # Another request may have refreshed while this one was out: use its token rather
-        # than spend the refresh token again (the OAuth2 server rotates it).
-        if self._access_token == sent:
+        # than spend the refresh token again (the OAuth2 server rotates it). Identity, not
+        # equality: the question is whether the token was replaced, not what it holds.
+        if self._access_token is sent:
             yield from self.refresh_flow(request)
         request.headers["Authorization"] = f"Bearer {self._access_token}"
         yield request

@@ -126,3 +126,22 @@ class SiteSettings(models.Model):
 
     def __str__(self) -> str:
         return "site settings"
+
+
+class PasswordFailureCounter(models.Model):
+    """Failed password attempts for one account or one client address in its current window.
+
+    Read and written only through ``tokenward.accounts.lockout``. ``key`` is a keyed digest
+    (HMAC-SHA256) of the case-folded login or of the address, never the value itself: the
+    login is whatever an attacker typed (any length, any characters, often someone else's
+    password typed in the wrong field), and the table must not list who was attacked to
+    anyone who reads a database dump without the key.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    # The window is fixed: it starts at its first failure and lasts LOCKOUT_WINDOW_SECONDS.
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} failures since {self.window_start:%Y-%m-%d %H:%M:%S}"

@@ -26,8 +26,18 @@ class IsAdministrator(permissions.BasePermission):
 
 
 class AuditEventPagination(LimitOffsetPagination):
+    """DRF's limit and offset; a value that is not a whole number is ignored, as in DRF."""
+
     default_limit = 50
     max_limit = 500
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """Say so in the schema: text that is not a whole number means the default."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {"type": "string"}
+            parameter["description"] += " Anything but a whole number means the default."
+        return parameters
 
 
 @extend_schema(parameters=[AuditEventFilterSerializer])

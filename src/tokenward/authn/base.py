@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from abc import ABCMeta, abstractmethod
-from dataclasses import dataclass
+from abc import ABCMeta
+from typing import NamedTuple
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -12,13 +12,12 @@ from rest_framework.request import Request
 from tokenward.errors import CredentialError, ErrorCode
 
 
-@dataclass(frozen=True)
-class AuthInfo:
+class AuthInfo(NamedTuple):
     """How a request was authenticated: DRF's ``request.auth``.
 
     ``method`` names the transport (``basic``, ``session``, ...); ``credential_id`` is the id of
     a stored credential, never its secret; ``scopes`` is None when the credential is not
-    narrowed by scopes.
+    narrowed by scopes. A named tuple: one is built on every authenticated request.
     """
 
     method: str
@@ -33,6 +32,18 @@ class CredentialFailed(exceptions.AuthenticationFailed):
         super().__init__(detail=error.detail, code=str(error.code))
         self.status_code = error.status_code
         self.challenge = challenge
+
+
+class TooManyAttemptsFailed(exceptions.APIException):
+    """A lockout (``accounts.lockout.LockedOut``) as an API error: 429, and ``Retry-After``
+    from ``wait``, which DRF's handler turns into the header."""
+
+    status_code = 429
+    default_code = str(ErrorCode.TOO_MANY_ATTEMPTS)
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.wait = retry_after
 
 
 def invalid_request(detail: str) -> CredentialFailed:
@@ -51,8 +62,9 @@ def invalid_request(detail: str) -> CredentialFailed:
 class Transport(BaseAuthentication, metaclass=ABCMeta):
     """One way of presenting a credential. Subclasses set ``method`` and ``challenge``.
 
-    ``presented()`` says, without verifying anything, whether the request carries this
-    transport's credential, so the pipeline can refuse requests that carry two.
+    An explicit transport declares where its credential travels: an ``authorization_scheme``
+    (lower case), request ``headers`` (``META`` keys) or a ``query_parameter``. The pipeline
+    reads those places once per request to find what it carries, and refuses two.
     ``ambient`` transports (the session cookie) are sent by browsers unasked and yield to
     an explicit credential instead of conflicting with it.
     """
@@ -60,10 +72,21 @@ class Transport(BaseAuthentication, metaclass=ABCMeta):
     method: str = ""
     challenge: str | None = None
     ambient: bool = False
+    authorization_scheme: str | None = None
+    headers: tuple[str, ...] = ()
+    query_parameter: str | None = None
 
-    @abstractmethod
     def presented(self, request: Request) -> bool:
-        """Return True if the request carries this transport's credential."""
+        """Return True if the request carries this transport's credential (verifying nothing)."""
+        django_request = request._request
+        meta = django_request.META
+        if self.authorization_scheme is not None:
+            scheme = meta.get("HTTP_AUTHORIZATION", "").partition(" ")[0]
+            if scheme.lower() == self.authorization_scheme:
+                return True
+        if any(key in meta for key in self.headers):
+            return True
+        return self.query_parameter is not None and self.query_parameter in django_request.GET
 
     def authenticate_header(self, request: Request) -> str | None:
         return self.challenge

@@ -2,7 +2,7 @@
 
 A correct password is verified with the full hash once, then recalled from
 ``basic_cache`` for at most ``VERIFIED_TOKEN_CACHE_SECONDS``; a wrong one always costs the
-hash (``_verify_password_slowly``).
+hash (``_verify_password_slowly``), and counts towards the lockout on failed attempts.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import binascii
 from django.contrib.auth import authenticate
 from rest_framework.request import Request
 
-from tokenward.accounts import site
+from tokenward.accounts import lockout, site
 from tokenward.accounts.models import SYSTEM_LOGIN, User
 from tokenward.accounts.policy import check_api_access
 from tokenward.authn import basic_cache
-from tokenward.authn.base import AuthInfo, CredentialFailed, Transport
+from tokenward.authn.base import AuthInfo, CredentialFailed, TooManyAttemptsFailed, Transport
+from tokenward.authn.client import client_info
 from tokenward.errors import AccessDeniedError, CredentialError, ErrorCode
 
 REALM = 'Basic realm="tokenward", charset="UTF-8"'
@@ -65,14 +66,13 @@ class BasicAuthentication(Transport):
 
     method = "basic"
     challenge = REALM
-
-    def presented(self, request: Request) -> bool:
-        return _scheme(request) == "basic"
+    authorization_scheme = "basic"
 
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
-        if not self.presented(request):
+        header = request._request.META.get("HTTP_AUTHORIZATION", "")
+        if header.partition(" ")[0].lower() != "basic":
             return None
-        login, password = parse_basic_credentials(request.META["HTTP_AUTHORIZATION"])
+        login, password = parse_basic_credentials(header)
         key = basic_cache.credential_key(login, password)
         user = basic_cache.recall(key)
         if user is not None:
@@ -94,14 +94,21 @@ def _verify_password_slowly(request: Request, login: str, password: str) -> User
 
     The only place a Basic password is judged wrong, and it always runs the full hash: a
     failure is never cached. Unknown logins cost a password hash too (Django's ModelBackend),
-    so timing does not tell them apart from wrong passwords.
+    so timing does not tell them apart from wrong passwords. Failures count towards the
+    lockout (``accounts.lockout``); while it holds, nothing is hashed and the answer is 429.
     """
+    client = client_info(request, BasicAuthentication.method, with_origin=False)
+    try:
+        lockout.enforce(login, client)
+    except lockout.LockedOut as locked:
+        raise TooManyAttemptsFailed(locked.detail, locked.retry_after) from None
     user = authenticate(request._request, username=login, password=password)
     if user is None:
-        # LOCKOUT: count the failure for ``login`` here, the one place a failure is decided.
+        lockout.record_failure(login, client.address)
         if login == SYSTEM_LOGIN:
             _refuse_system_without_password()
         raise CredentialFailed(CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM)
+    lockout.reset(login)
     return user
 
 
@@ -132,8 +139,3 @@ def _refuse_system_without_password() -> None:
             check_api_access(system)
         except AccessDeniedError as error:
             raise CredentialFailed(error, REALM) from None
-
-
-def _scheme(request: Request) -> str:
-    header = request._request.META.get("HTTP_AUTHORIZATION", "")
-    return header.split(" ", 1)[0].lower() if header else ""

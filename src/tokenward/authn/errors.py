@@ -12,6 +12,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from tokenward.authn.base import CredentialFailed
 from tokenward.errors import ErrorCode
+from tokenward.web.unavailable import (
+    database_unavailable_cause,
+    log_outage,
+    mark_logged,
+    unavailable_body,
+    unavailable_headers,
+)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -20,6 +27,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if (cause := database_unavailable_cause(exc)) is not None:
+        # DRF would re-raise it; authentication itself may be what could not read the rows.
+        log_outage(cause)
+        return mark_logged(Response(unavailable_body(), status=503, headers=unavailable_headers()))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

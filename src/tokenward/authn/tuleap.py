@@ -39,16 +39,13 @@ class TuleapTokenAuthentication(Transport):
     """``X-Auth-Token: tws_…`` with ``X-Auth-UserId: <the owner's id>``."""
 
     method = "tuleap_token"
+    headers = (TOKEN_HEADER, USER_HEADER)
     # No challenge when nothing was sent: clients are pointed at personal access tokens.
 
-    def presented(self, request: Request) -> bool:
-        meta = request._request.META
-        return TOKEN_HEADER in meta or USER_HEADER in meta
-
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
-        if not self.presented(request):
-            return None
         meta = request._request.META
+        if TOKEN_HEADER not in meta and USER_HEADER not in meta:
+            return None
         try:
             token, user_id = _credentials(meta.get(TOKEN_HEADER), meta.get(USER_HEADER))
             verified = verify_session_token(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from xml.etree import ElementTree as ET
+from xml.etree import ElementTree as ET  # nosec B405  # builds XML, never parses it
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.request import Request
@@ -25,9 +26,9 @@ from tokenward.credentials.scopes import Scope
 from tokenward.tokens import service
 from tokenward.tokens.errors import TokensNotPermittedError
 from tokenward.tokens.serializers import TokenErrorSerializer
-from tokenward.tokens.views import NO_STORE
 from tokenward.tracker.models import StoryState, UserStory
 from tokenward.tracker.views import UserStoryViewSet
+from tokenward.web.security import issuing_reply
 
 Entity = dict[str, Any]
 
@@ -171,6 +172,7 @@ def token_owner(caller: User, login: str | None) -> User:
         raise exceptions.NotFound(str(exc)) from None
 
 
+@method_decorator(issuing_reply, name="dispatch")
 class AuthenticationView(TargetprocessMixin, APIView):
     """``GET /api/v1/Authentication[?login=NAME]``: a service token for ``?token=``."""
 
@@ -197,7 +199,7 @@ class AuthenticationView(TargetprocessMixin, APIView):
             token = service.obtain_service_token(request.user, target, client_info(request, METHOD))
         except TokensNotPermittedError as exc:
             raise exceptions.PermissionDenied(str(exc)) from None
-        return Response({"Token": token}, headers=NO_STORE)
+        return Response({"Token": token})
 
 
 @extend_schema(exclude=True)

@@ -7,6 +7,7 @@ endpoint does not tell which logins exist or what state they are in.
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.request import Request
@@ -24,7 +25,7 @@ from tokenward.tokens.serializers import (
     RevokedCountSerializer,
     TokenErrorSerializer,
 )
-from tokenward.tokens.views import NO_STORE
+from tokenward.web.security import issuing_reply
 
 METHOD = "api_token_auth"
 
@@ -42,10 +43,10 @@ class TrialGridTokenSerializer(serializers.Serializer):
 def token_holder(request: Request) -> User:
     """Return the user whose login and password the body holds, if they may use tokens.
 
-    Raise a validation error for a missing field, else ``InvalidLoginError`` for any
-    refusal.
+    Raise a validation error for a missing field, ``TooManyAttemptsFailed`` (429) while
+    locked out, else ``InvalidLoginError`` for any refusal.
     """
-    user = user_from_body(request)
+    user = user_from_body(request, METHOD)
     if user is None:
         raise InvalidLoginError()
     try:
@@ -63,10 +64,15 @@ class TrialGridCredentialsView(APIView):
     permission_classes = [permissions.AllowAny]
 
 
+@method_decorator(issuing_reply, name="dispatch")
 class ObtainTokenView(TrialGridCredentialsView):
     @extend_schema(
         request=PasswordLoginSerializer,
-        responses={200: TrialGridTokenSerializer, 400: TokenErrorSerializer},
+        responses={
+            200: TrialGridTokenSerializer,
+            400: TokenErrorSerializer,
+            429: TokenErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         """Mint a new token (named "endpoint-" + 8 hex digits, read and write) for the user."""
@@ -83,14 +89,18 @@ class ObtainTokenView(TrialGridCredentialsView):
                 raise InvalidLoginError() from None
             except TokenRequestError:
                 continue
-            return Response({"token": issued.plaintext}, headers=NO_STORE)
+            return Response({"token": issued.plaintext})
         raise InvalidLoginError()
 
 
 class DeleteTokensView(TrialGridCredentialsView):
     @extend_schema(
         request=PasswordLoginSerializer,
-        responses={200: RevokedCountSerializer, 400: TokenErrorSerializer},
+        responses={
+            200: RevokedCountSerializer,
+            400: TokenErrorSerializer,
+            429: TokenErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         """Revoke every active token of the login given."""

@@ -7,6 +7,7 @@ password, inactive account, Requester, tokens not permitted), gets one identical
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.request import Request
@@ -22,7 +23,7 @@ from tokenward.errors import AccessDeniedError, ErrorCode
 from tokenward.tokens import session
 from tokenward.tokens.models import SessionToken
 from tokenward.tokens.serializers import TokenErrorSerializer
-from tokenward.tokens.views import NO_STORE
+from tokenward.web.security import issuing_reply
 
 METHOD = "tuleap_tokens"
 TOKEN = OpenApiParameter(
@@ -44,14 +45,16 @@ class TuleapTokenSerializer(serializers.Serializer):
 def token_buyer(request: Request) -> User:
     """Return the user whose login and password the body holds, if they may use tokens.
 
-    Raise a validation error for a missing field, else ``InvalidLoginError`` for any refusal.
+    Raise a validation error for a missing field, ``TooManyAttemptsFailed`` (429) while
+    locked out, else ``InvalidLoginError`` for any refusal.
     """
-    user = user_from_body(request)
+    user = user_from_body(request, METHOD)
     if user is None:
         raise InvalidLoginError()
     return user
 
 
+@method_decorator(issuing_reply, name="dispatch")
 class TuleapTokensView(APIView):
     """No pipeline authentication: the credentials are in the body (and need no CSRF)."""
 
@@ -68,6 +71,7 @@ class TuleapTokensView(APIView):
             200: TuleapTokenSerializer,
             400: TokenErrorSerializer,
             401: TokenErrorSerializer,
+            429: TokenErrorSerializer,
         },
     )
     def post(self, request: Request) -> Response:
@@ -83,7 +87,7 @@ class TuleapTokensView(APIView):
             "token": issued.plaintext,
             "uri": f"/api/tokens/{issued.plaintext}",
         }
-        return Response(body, headers=NO_STORE)
+        return Response(body)
 
 
 def visible_session_token(caller: User, value: str) -> SessionToken:

@@ -37,8 +37,8 @@ TP_AUTHENTICATION = any_case("api/v1/Authentication")
 urlpatterns = [
     # TargetData: a browser page makes offline tokens; POST /auth/token trades one for a JWT.
     path("auth/offline-token", targetdata.offline_token_page, name="td-offline-token"),
-    path("auth/token", targetdata.token, name="td-token"),
-    path("auth/jwks.json", targetdata.jwks_document, name="td-jwks"),
+    path("auth/token", targetdata.TokenView.as_view(), name="td-token"),
+    path("auth/jwks.json", targetdata.JWKSView.as_view(), name="td-jwks"),
     # Targetprocess REST v1; its paths are case-insensitive (the seed's curl example writes
     # /api/v1/userstories/) and take an optional trailing slash.
     re_path(rf"^{TP_LOGGED_USER}/?$", LoggedUserView.as_view(), name="tp-logged-user"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -20,8 +21,8 @@ from rest_framework.views import APIView
 from tokenward.authn.client import client_info
 from tokenward.oauth import services
 from tokenward.tokens.serializers import RevokedCountSerializer, TokenErrorSerializer
-from tokenward.tokens.views import NO_STORE
 from tokenward.tracker.models import Project
+from tokenward.web.security import issuing_reply
 
 METHOD = "api"
 ERRORS = {400: TokenErrorSerializer, 403: TokenErrorSerializer, 404: TokenErrorSerializer}
@@ -79,6 +80,7 @@ class AuthorizationSerializer(serializers.Serializer):
         return data
 
 
+@method_decorator(issuing_reply, name="dispatch")  # a registration shows the client secret
 class ApplicationListView(APIView):
     """``/api/oauth-applications``: list the applications you manage; register one."""
 
@@ -115,7 +117,7 @@ class ApplicationListView(APIView):
         else:
             registered.application.client_secret = registered.client_secret
             body = RegisteredApplicationSerializer(registered.application).data
-        return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class AuthorizationListView(APIView):

@@ -1,8 +1,8 @@
-"""OpenAPI entries for the token endpoints that are plain Django views, not DRF views.
+"""OpenAPI entries for the token endpoints that answer RFC 6749 bodies of their own.
 
-drf-spectacular documents DRF views only; ``/oauth/*`` (DOT) and ``/auth/*`` (TargetData)
-answer RFC 6749 bodies of their own. A postprocessing hook adds them to the schema, so that
-clients and schemathesis see every credential endpoint.
+``/oauth/*`` (DOT's views) and ``/auth/*`` (TargetData's, ``CookielessView``) build their
+replies themselves, so drf-spectacular cannot describe them and skips them. A postprocessing
+hook adds them to the schema, so that clients and schemathesis see every credential endpoint.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ PATHS: dict[str, Any] = {
             "security": NO_AUTH,
             "requestBody": _form(
                 {
-                    "refresh_token": _text("The offline token, two_…"),
+                    "refresh_token": {**_text("The offline token, two_…"), "minLength": 1},
                     "grant_type": {"type": "string", "enum": ["refresh_token"]},
                 },
                 ["refresh_token"],
@@ -168,7 +168,11 @@ PATHS: dict[str, Any] = {
                 },
                 ["token"],
             ),
-            "responses": {"200": {"description": "Revoked, or nothing to revoke."}},
+            "responses": {
+                "200": {"description": "Revoked, or nothing to revoke."},
+                "400": OAUTH_ERROR,
+                "401": OAUTH_ERROR,
+            },
         }
     },
     "/oauth/introspect/": {

@@ -380,6 +380,25 @@ def record_token_revoked(token: LiveToken, client: ClientInfo) -> None:
     )
 
 
+# The credential each grant type presents at the token endpoint, as the audit log names it.
+GRANT_KINDS = {
+    "authorization_code": "oauth_authorization_code",
+    "refresh_token": REFRESH_KIND,
+    "client_credentials": "oauth_client",
+}
+
+
+def record_token_refused(grant_type: str, error: str, client: ClientInfo) -> None:
+    """Audit a refused request at the token endpoint: the grant's kind and the RFC 6749
+    error, never the code, token or secret it carried."""
+    record_event(
+        Action.FAILED,
+        credential_kind=GRANT_KINDS.get(grant_type, "oauth_grant"),
+        client=client,
+        reason=error[:64] or "invalid_request",
+    )
+
+
 @receiver(app_authorized)
 def record_token_issued(sender: Any, request: Any, token: Any, **kwargs: Any) -> None:
     """Audit every access token the token endpoint issues (code exchange or refresh)."""

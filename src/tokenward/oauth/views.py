@@ -10,20 +10,20 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.signals import app_authorized
 from oauth2_provider.views.mixins import OAuthLibMixin
+from rest_framework.request import Request
 
 from tokenward.authn.client import client_info
 from tokenward.oauth import services
 from tokenward.tracker.models import Project
-from tokenward.web.security import credential_page
+from tokenward.web.cookieless import CookielessView
+from tokenward.web.security import credential_page, issuing_reply
 
 
 class AuthorizationView(dot_views.AuthorizationView):
@@ -32,6 +32,7 @@ class AuthorizationView(dot_views.AuthorizationView):
     template_name = "oauth/authorize.html"
 
 
+@method_decorator(issuing_reply, name="dispatch")
 class TokenView(dot_views.TokenView):
     """DOT's token endpoint, hardened for parallel refreshes of one refresh token.
 
@@ -63,10 +64,25 @@ class TokenView(dot_views.TokenView):
                 token = get_access_token_model().objects.filter(token_checksum=checksum).first()
                 if token is not None:
                     app_authorized.send(sender=self, request=request, token=token)
+        if status >= 400:
+            services.record_token_refused(
+                request.POST.get("grant_type", ""),
+                _error_of(body),
+                client_info(request, services.METHOD),
+            )
         response = HttpResponse(content=body, status=status, content_type="application/json")
         for name, header in headers.items():
             response[name] = header
         return response
+
+
+def _error_of(body: str) -> str:
+    """Return the RFC 6749 ``error`` of a token endpoint reply, or "" if it has none."""
+    try:
+        error = json.loads(body).get("error", "")
+    except (ValueError, AttributeError):
+        return ""
+    return error if isinstance(error, str) else ""
 
 
 class RevokeTokenView(dot_views.RevokeTokenView):
@@ -81,9 +97,8 @@ class RevokeTokenView(dot_views.RevokeTokenView):
         return response
 
 
-@method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
-class IntrospectView(OAuthLibMixin, View):
+class IntrospectView(OAuthLibMixin, CookielessView):
     """RFC 7662 introspection: POST only, and only for an authenticated client.
 
     DOT's own view also accepts a bearer token and the token in the query string, and
@@ -92,15 +107,16 @@ class IntrospectView(OAuthLibMixin, View):
 
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not self.authenticate_client(request):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        django_request = request._request  # what DOT's oauthlib glue reads
+        if not self.authenticate_client(django_request):
             response = JsonResponse(
                 {"error": "invalid_client", "error_description": "Client authentication failed."},
                 status=401,
             )
             response["WWW-Authenticate"] = 'Basic realm="tokenward"'
             return response
-        return dot_views.IntrospectTokenView.get_token_response(request.POST.get("token"))
+        return dot_views.IntrospectTokenView.get_token_response(django_request.POST.get("token"))
 
 
 @credential_page

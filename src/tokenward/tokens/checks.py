@@ -8,7 +8,7 @@ from typing import Any
 from django.core.checks import Error, register
 
 from tokenward.conf import setting
-from tokenward.web.sso import parse_network
+from tokenward.networks import parse_network
 
 
 def _number(name: str, check_id: str, *, minimum: float, allow_none: bool = False) -> Error | None:
@@ -41,6 +41,9 @@ def check_token_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         _number("VERIFIED_TOKEN_CACHE_SIZE", "tokenward.E013", minimum=1),
         _number("LAST_USE_WRITE_SECONDS", "tokenward.E014", minimum=1),
         _whole_number("STEP_UP_SECONDS", "tokenward.E015", minimum=1),
+        _whole_number("LOCKOUT_ACCOUNT_FAILURES", "tokenward.E016", minimum=1),
+        _whole_number("LOCKOUT_ADDRESS_FAILURES", "tokenward.E017", minimum=1),
+        _whole_number("LOCKOUT_WINDOW_SECONDS", "tokenward.E018", minimum=1),
     ]
     if len(setting("TOKEN_DIGEST_KEY")) < 32:
         errors.append(
@@ -71,7 +74,9 @@ def check_sign_on_settings(app_configs: Any = None, **kwargs: Any) -> list[Error
             )
         )
     proxies = setting("SSO_TRUSTED_PROXIES")
-    errors += _proxy_errors(proxies)
+    errors += _proxy_errors(
+        "SSO_TRUSTED_PROXIES", proxies, "tokenward.E021", everyone="lets anyone sign in"
+    )
     if header_ok and header and isinstance(proxies, list | tuple) and not proxies:
         errors.append(
             Error(
@@ -87,23 +92,38 @@ def check_sign_on_settings(app_configs: Any = None, **kwargs: Any) -> list[Error
     return errors
 
 
-def _proxy_errors(entries: Any) -> list[Error]:
+@register()
+def check_client_address_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Report bad ``TRUSTED_PROXIES``: the proxies whose ``X-Forwarded-For`` is believed."""
+    return _proxy_errors(
+        "TRUSTED_PROXIES",
+        setting("TRUSTED_PROXIES"),
+        "tokenward.E024",
+        everyone="lets every client choose its own address",
+        refuse_mapped=True,
+    )
+
+
+def _proxy_errors(
+    name: str, entries: Any, check_id: str, *, everyone: str, refuse_mapped: bool = False
+) -> list[Error]:
+    def bad(problem: str) -> Error:
+        return Error(f"TOKENWARD[{name!r}] {problem}", id=check_id)
+
     if not isinstance(entries, list | tuple):
-        return [_bad_proxies("must be a list of IP addresses or CIDR networks.")]
+        return [bad("must be a list of IP addresses or CIDR networks.")]
     errors = []
     for entry in entries:
         try:
             network = parse_network(entry)
         except (TypeError, ValueError, AttributeError) as exc:
             why = f" ({exc})" if isinstance(exc, ValueError) else ""
-            errors.append(_bad_proxies(f"holds {entry!r}: not an IP address or CIDR network{why}."))
+            errors.append(bad(f"holds {entry!r}: not an IP address or CIDR network{why}."))
             continue
         if network.prefixlen == 0:
-            errors.append(
-                _bad_proxies(f"holds {entry!r}: trusting every address lets anyone sign in.")
-            )
+            errors.append(bad(f"holds {entry!r}: trusting every address {everyone}."))
+        elif refuse_mapped and network.version == 6 and network.network_address.ipv4_mapped:
+            # Peers and X-Forwarded-For entries written ::ffff:a.b.c.d are compared as IPv4,
+            # so this entry would never match.
+            errors.append(bad(f"holds {entry!r}: write an IPv4-mapped address as IPv4."))
     return errors
-
-
-def _bad_proxies(problem: str) -> Error:
-    return Error(f"TOKENWARD['SSO_TRUSTED_PROXIES'] {problem}", id="tokenward.E021")

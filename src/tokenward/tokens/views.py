@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -31,11 +32,10 @@ from tokenward.tokens.serializers import (
     TokenOwnerSerializer,
 )
 from tokenward.tracker.views import FIELDS_PARAMETER, FieldsSelectionMixin
+from tokenward.web.security import issuing_reply
 
 T = TypeVar("T", bound=PersonalAccessToken | OfflineToken)
 METHOD = "api"
-# The plaintext of a new token must not linger in any cache on the way.
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 TOKEN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The token's id.")
 USER = OpenApiParameter(
     "user", str, description="Administrators: whose tokens to list (default: the caller's)."
@@ -98,6 +98,8 @@ def revoke_all_reply(request: Request, revoke_all: Callable[..., int]) -> Respon
     return Response(RevokedCountSerializer({"revoked": revoked}).data)
 
 
+# The plaintext of a new token must not linger in any cache on the way.
+@method_decorator(issuing_reply, name="dispatch")
 class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
     """Personal access tokens (``twp_``): the secret is shown once, in the creation reply."""
 
@@ -137,7 +139,7 @@ class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
         except TokensNotPermittedError as exc:
             raise ApiTokensDisabled(str(exc)) from None
         body = IssuedTokenSerializer(issued.record, context={"plaintext": issued.plaintext}).data
-        return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[TOKEN_ID, FIELDS_PARAMETER], responses={200: PersonalTokenSerializer, **ERRORS}

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from tokenward.accounts.models import User
 from tokenward.tracker import access
 from tokenward.tracker.models import Project, StoryState, UserStory
+from tokenward.web.unavailable import database_unavailable_cause
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -241,11 +242,17 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 class TrackerSchema(strawberry.Schema):
-    """Strawberry's schema, without logging the errors that are the client's own."""
+    """Strawberry's schema, without logging the errors that are the client's own.
+
+    A database outage in a resolver is raised out of the operation, to be answered 503.
+    """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        for error in errors:
+            if (cause := database_unavailable_cause(error.original_error)) is not None:
+                raise cause  # a 503 (web.unavailable), never a 200 with an error entry
         unexpected = [error for error in errors if _is_unexpected(error)]
         if unexpected:
             super().process_errors(unexpected, execution_context)

@@ -11,8 +11,7 @@ from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 from strawberry.django.views import GraphQLView as StrawberryView
@@ -20,6 +19,7 @@ from strawberry.django.views import GraphQLView as StrawberryView
 from tokenward.credentials.scopes import Scope
 from tokenward.errors import ErrorCode
 from tokenward.tracker.graphql_schema import schema
+from tokenward.web.cookieless import AnyAcceptJSON
 
 _CODES = {
     400: ErrorCode.INVALID_REQUEST,
@@ -60,15 +60,6 @@ class StrawberryGraphQLView(StrawberryView):
 _strawberry = StrawberryGraphQLView.as_view(schema=schema)
 
 
-class JSONOnlyNegotiation(DefaultContentNegotiation):
-    """GraphQL speaks JSON: errors are JSON whatever the Accept header asks for."""
-
-    def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
-
-
 def _has_mutation(request: Request) -> bool:
     django_request = request._request
     if django_request.method == "GET":
@@ -103,7 +94,7 @@ class GraphQLView(APIView):
 
     permission_classes: list[type] = []
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = JSONOnlyNegotiation
+    content_negotiation_class = AnyAcceptJSON  # GraphQL errors are JSON too
 
     def required_scope(self, request: Request) -> Scope:
         """A mutation needs the write scope; a query, over GET or POST, needs read."""

@@ -86,8 +86,8 @@ class ProjectRefSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     uri = serializers.SerializerMethodField()
-    leader = UserRefSerializer(read_only=True)
-    created_by = UserRefSerializer(read_only=True)
+    leader = UserRefSerializer(read_only=True, allow_null=True)
+    created_by = UserRefSerializer(read_only=True, allow_null=True)
     members = UserRefSerializer(many=True, read_only=True)
     leader_id = serializers.PrimaryKeyRelatedField(
         source="leader",
@@ -127,7 +127,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class UserStorySerializer(serializers.ModelSerializer):
     project = ProjectRefSerializer(read_only=True)
-    owner = UserRefSerializer(read_only=True)
+    owner = UserRefSerializer(read_only=True, allow_null=True)
     project_id = serializers.PrimaryKeyRelatedField(
         source="project", queryset=Project.objects.all(), write_only=True
     )

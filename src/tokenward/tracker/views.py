@@ -26,7 +26,10 @@ from tokenward.tracker.serializers import (
 )
 
 FIELDS_PARAMETER = OpenApiParameter(
-    "fields", str, description="YouTrack-style selector, e.g. id,name,leader(login,name)."
+    "fields",
+    str,
+    description="YouTrack-style selector, e.g. id,name,leader(login,name).",
+    pattern=r"^[A-Za-z0-9_$(),\s]{0,2000}$",
 )
 
 
@@ -48,6 +51,8 @@ class FieldsSelectionMixin:
 
 class ReadPublicWriteAuthenticated(permissions.BasePermission):
     """Anyone may read (the queryset limits what); changes need an authenticated user."""
+
+    anonymous_methods = permissions.SAFE_METHODS  # the OpenAPI schema says so (authn.openapi)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:
@@ -114,6 +119,7 @@ class ProjectViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
 
     serializer_class = ProjectSerializer
     permission_classes = [ReadPublicWriteAuthenticated]
+    lookup_value_regex = "[0-9]{1,18}"  # anything else is a 404, not a failed int()
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -145,13 +151,14 @@ class UserStoryViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
 
     serializer_class = UserStorySerializer
     permission_classes = [ReadPublicWriteAuthenticated]
+    lookup_value_regex = "[0-9]{1,18}"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         stories = access.visible_stories(self.request.user)
         project = self.request.query_params.get("project")
-        if project is not None:
-            if not project.isdigit():
+        if project:  # empty is not sent, like every optional query parameter
+            if not (project.isascii() and project.isdigit()):
                 raise exceptions.ValidationError({"project": ["A project id is a number."]})
             stories = stories.filter(project_id=int(project))
         return stories

@@ -12,6 +12,7 @@ TITLES = {
     403: "Access denied",
     404: "Page not found",
     500: "Server error",
+    503: "Service unavailable",
 }
 
 

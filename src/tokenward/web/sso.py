@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import RemoteUserBackend
@@ -12,8 +10,7 @@ from django.http import HttpRequest
 
 from tokenward.accounts.models import User
 from tokenward.conf import setting
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from tokenward.networks import in_networks
 
 
 def meta_key(header: str) -> str:
@@ -21,41 +18,9 @@ def meta_key(header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
-def parse_network(entry: str) -> Network:
-    """Return the network ``entry`` names: one address, or a CIDR network.
-
-    Raise ``ValueError`` with a message naming the entry if it is neither, or if it has
-    host bits set (``10.0.0.1/8``), which is more likely a typo than a wish.
-    """
-    return ipaddress.ip_network(entry.strip())
-
-
-@cache
-def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
-    networks = []
-    for entry in entries:
-        try:
-            network = parse_network(entry)
-        except ValueError:
-            continue  # the system checks report bad entries; here they trust nobody
-        if network.prefixlen > 0:  # "everyone" is refused by the checks, and here too
-            networks.append(network)
-    return tuple(networks)
-
-
 def is_trusted_proxy(address: str) -> bool:
     """Return True if ``address`` (a ``REMOTE_ADDR``) is within ``SSO_TRUSTED_PROXIES``."""
-    entries = setting("SSO_TRUSTED_PROXIES")
-    if not isinstance(entries, list | tuple) or not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped  # a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d
-    texts = tuple(entry for entry in entries if isinstance(entry, str))
-    return any(ip in network for network in _networks(texts))
+    return in_networks(address, setting("SSO_TRUSTED_PROXIES"))
 
 
 def sso_header_applies(request: HttpRequest) -> bool:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from tokenward.accounts import lockout
 from tokenward.accounts.models import User
 from tokenward.audit.models import Action
 from tokenward.audit.services import record_event
@@ -83,21 +84,34 @@ def step_up_required(view: View) -> View:
 def confirm_password(request: HttpRequest) -> HttpResponse:
     """Ask for the password again; on success go on to ``next`` (a page of this site only).
 
-    A wrong password is answered 400 and audited as a failed use; it locks nothing, since
-    whoever is here already holds the session.
+    A wrong password is answered 400, audited as a failed use and counted towards the
+    account's lockout (``accounts.lockout``): a stolen session must not be a way to guess
+    the password without limit. While locked out the form comes back with 429 and
+    ``Retry-After``, and the password is not checked.
     """
     user = request.user
     target = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     if not needs_step_up(user):
         return redirect(target)
     if request.method == "POST":
+        client = client_info(request, "step_up", with_origin=False)
+        try:
+            lockout.enforce(user.login, client, actor=user)
+        except lockout.LockedOut as locked:
+            response = render(
+                request, "web/step_up.html", {"next": target, "error": locked.detail}, status=429
+            )
+            response["Retry-After"] = str(locked.retry_after)
+            return response
         if user.check_password(request.POST.get("password", "")):
+            lockout.reset(user.login)
             record_proof(request)
             return redirect(target)
+        lockout.record_failure(user.login, client.address)
         record_event(
             Action.FAILED,
             credential_kind="password",
-            client=client_info(request, "step_up"),
+            client=client,
             actor=user,
             subject=user,
             reason="wrong_password",

@@ -1,0 +1,73 @@
+"""The lockout's test limits and answers, shared by the tests of every password endpoint."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import time_machine
+from django.core.cache import caches
+
+from tests.conftest import service_answers
+from tests.live_server import free_port
+
+ACCOUNT_LIMIT = 3
+ADDRESS_LIMIT = 5
+WINDOW = 60
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REDIS_UP = service_answers(6379)
+REDIS_DOWN_REASON = "no Redis answers at 127.0.0.1:6379"
+REDIS_TEST_DB = 14
+
+
+def use_small_limits(settings, **overrides: int) -> None:
+    """Lock an account after 3 failures and an address after 5, within 60 seconds."""
+    settings.TOKENWARD = {
+        **settings.TOKENWARD,
+        "LOCKOUT_ACCOUNT_FAILURES": ACCOUNT_LIMIT,
+        "LOCKOUT_ADDRESS_FAILURES": ADDRESS_LIMIT,
+        "LOCKOUT_WINDOW_SECONDS": WINDOW,
+        **overrides,
+    }
+
+
+def locked_body(seconds: int) -> dict[str, str]:
+    return {
+        "detail": f"Too many failed password attempts. Try again in {seconds} seconds.",
+        "code": "too_many_attempts",
+    }
+
+
+def stopped_clock() -> time_machine.travel:
+    """A clock stopped at START; ``shift(seconds)`` on the traveller moves it."""
+    return time_machine.travel(START, tick=False)
+
+
+def use_redis(settings) -> Iterator[str]:
+    """Make the default cache Redis (database 14, a key prefix of this test's own); yield the
+    prefix; delete this test's keys afterwards, and nobody else's."""
+    prefix = f"tw-lockout-test-{secrets.token_hex(6)}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:6379/{REDIS_TEST_DB}",
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
+    yield prefix
+    client = caches["default"]._cache.get_client(write=True)
+    for name in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(name)
+
+
+def use_dead_redis(settings) -> None:
+    """Make the default cache a Redis at a port where nothing listens: every call fails."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
