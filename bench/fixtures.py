@@ -12,14 +12,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.test import Client, override_settings
-from django.urls import reverse
 from django.utils import timezone
 from knox.models import AuthToken
 from oauth2_provider.models import get_access_token_model, get_application_model, set_token_value
 from rest_framework.authtoken.models import Token
 from rest_framework_simplejwt.tokens import AccessToken as SimpleJwtAccessToken
 
-from bench.urls import GivenUserAuthentication
+from bench.urls import GivenUserAuthentication, bench_url
 from tokenward.accounts.models import User
 from tokenward.accounts.services import create_user
 from tokenward.audit.services import ClientInfo
@@ -69,11 +68,11 @@ def variants(login: str = "bench") -> list[Variant]:
     user = create_user(login, password=password)
     GivenUserAuthentication.user = user
     return [
-        Variant("floor", "no authentication (floor)", reverse("floor"), group=FLOOR),
+        Variant("floor", "no authentication (floor)", bench_url("floor"), group=FLOOR),
         Variant(
             "given-user",
             "DRF authenticator that does no work (extra: DRF's own cost of a user)",
-            reverse("given-user"),
+            bench_url("given-user"),
             user=user.pk,
             group=EXTRA,
         ),
@@ -86,7 +85,7 @@ def variants(login: str = "bench") -> list[Variant]:
 
 def _personal(user: User) -> list[Variant]:
     token = issue_personal_token(user, name="bench", client=BENCH).plaintext
-    path, bearer = reverse("tokenward"), {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    path, bearer = bench_url("tokenward"), {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     by_transport = [
         ("pat-bearer", "Authorization: Bearer", path, bearer),
         ("pat-token", "Authorization: Token", path, {"HTTP_AUTHORIZATION": f"Token {token}"}),
@@ -112,7 +111,7 @@ def _personal(user: User) -> list[Variant]:
 
 
 def _other_tokens(user: User) -> list[Variant]:
-    path = reverse("tokenward")
+    path = bench_url("tokenward")
     service = service_token_for(user)
     tuleap = issue_session_token(user, BENCH).plaintext
     offline = issue_offline_token(user, client=BENCH, name="bench").plaintext
@@ -161,7 +160,7 @@ def _ambient(user: User, password: str) -> list[Variant]:
         Variant(
             "basic",
             "tokenward Basic (login:password)",
-            reverse("tokenward"),
+            bench_url("tokenward"),
             {"HTTP_AUTHORIZATION": basic_header(user.login, password)},
             user.pk,
             group=OTHER,
@@ -170,7 +169,7 @@ def _ambient(user: User, password: str) -> list[Variant]:
         Variant(
             "session",
             "tokenward session cookie (GET)",
-            reverse("tokenward"),
+            bench_url("tokenward"),
             {"HTTP_COOKIE": cookie},
             user.pk,
             group=OTHER,
@@ -185,7 +184,7 @@ def _peers(user: User, password: str) -> list[Variant]:
         Variant(
             "drf-token",
             "DRF TokenAuthentication",
-            reverse("drf"),
+            bench_url("drf"),
             {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"},
             user.pk,
             group=PEER,
@@ -193,7 +192,7 @@ def _peers(user: User, password: str) -> list[Variant]:
         Variant(
             "drf-basic",
             "DRF BasicAuthentication",
-            reverse("drf-basic"),
+            bench_url("drf-basic"),
             {"HTTP_AUTHORIZATION": basic_header(user.login, password)},
             user.pk,
             group=PEER,
@@ -201,7 +200,7 @@ def _peers(user: User, password: str) -> list[Variant]:
         Variant(
             "knox",
             "knox TokenAuthentication",
-            reverse("knox"),
+            bench_url("knox"),
             {"HTTP_AUTHORIZATION": f"Token {knox}"},
             user.pk,
             group=PEER,
@@ -209,7 +208,7 @@ def _peers(user: User, password: str) -> list[Variant]:
         Variant(
             "dot",
             "django-oauth-toolkit OAuth2Authentication",
-            reverse("dot"),
+            bench_url("dot"),
             {"HTTP_AUTHORIZATION": f"Bearer {oauth_access_token(user)}"},
             user.pk,
             group=PEER,
@@ -217,7 +216,7 @@ def _peers(user: User, password: str) -> list[Variant]:
         Variant(
             "simplejwt",
             "simplejwt JWTAuthentication (HS256)",
-            reverse("simplejwt"),
+            bench_url("simplejwt"),
             {"HTTP_AUTHORIZATION": f"Bearer {simplejwt}"},
             user.pk,
             group=PEER,

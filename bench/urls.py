@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.authentication import (
@@ -36,21 +39,37 @@ class GivenUserAuthentication(BaseAuthentication):
         return self.user, None
 
 
-def _mount(
-    name: str, authentication: list[type[BaseAuthentication]], permission: type[BasePermission]
-) -> URLPattern:
-    view = WhoAmI.as_view(authentication_classes=authentication, permission_classes=[permission])
-    # Under /api/, as tokenward's own API: web pages refuse query-string credentials.
-    return path(f"api/bench/{name}/", view, name=name)
+def _view(
+    authentication: list[type[BaseAuthentication]], permission: type[BasePermission]
+) -> Callable[..., HttpResponse]:
+    return WhoAmI.as_view(authentication_classes=authentication, permission_classes=[permission])
 
 
-urlpatterns = [
-    _mount("floor", [], AllowAny),
-    _mount("given-user", [GivenUserAuthentication], IsAuthenticated),
-    _mount("tokenward", [PipelineAuthentication], IsAuthenticated),
-    _mount("drf", [TokenAuthentication], IsAuthenticated),
-    _mount("drf-basic", [BasicAuthentication], IsAuthenticated),
-    _mount("knox", [KnoxTokenAuthentication], IsAuthenticated),
-    _mount("dot", [OAuth2Authentication], IsAuthenticated),
-    _mount("simplejwt", [JWTAuthentication], IsAuthenticated),
-]
+VIEWS = {
+    "floor": _view([], AllowAny),
+    "given-user": _view([GivenUserAuthentication], IsAuthenticated),
+    "tokenward": _view([PipelineAuthentication], IsAuthenticated),
+    "drf": _view([TokenAuthentication], IsAuthenticated),
+    "drf-basic": _view([BasicAuthentication], IsAuthenticated),
+    "knox": _view([KnoxTokenAuthentication], IsAuthenticated),
+    "dot": _view([OAuth2Authentication], IsAuthenticated),
+    "simplejwt": _view([JWTAuthentication], IsAuthenticated),
+}
+
+
+def by_scheme(request: HttpRequest, scheme: str) -> HttpResponse:
+    """Hand the request to the scheme's view: one URL pattern, so that every variant costs
+    the URL resolver the same (a list of patterns would favour the first ones)."""
+    view = VIEWS.get(scheme)
+    if view is None:
+        raise Http404(scheme)
+    return view(request)
+
+
+def bench_url(scheme: str) -> str:
+    """Return the path of the endpoint behind ``scheme``'s authentication."""
+    return reverse("bench", args=[scheme])
+
+
+# Under /api/, as tokenward's own API: web pages refuse query-string credentials.
+urlpatterns = [path("api/bench/<slug:scheme>/", by_scheme, name="bench")]

@@ -252,7 +252,7 @@ def test_the_cache_key_is_a_keyed_digest_never_the_plaintext(api, member, hashin
     assert member.raw_password not in repr(entry)
 
 
-def test_the_cache_holds_at_most_its_size_least_recently_used_out_first(
+def test_the_cache_holds_at_most_its_size_the_oldest_stored_out_first(
     api, make_user, hashing, settings
 ):
     settings.TOKENWARD = {**settings.TOKENWARD, "VERIFIED_TOKEN_CACHE_SIZE": 3}

@@ -6,7 +6,7 @@ key cannot test guesses against it. Only credentials that passed every check are
 a wrong password is never cached, so it always costs the full hash.
 
 Bound: an entry is trusted for ``VERIFIED_TOKEN_CACHE_SECONDS`` (1 s by default) after it was
-stored, and at most ``VERIFIED_TOKEN_CACHE_SIZE`` (10,000) are kept, least recently used out
+stored, and at most ``VERIFIED_TOKEN_CACHE_SIZE`` (10,000) are kept, the oldest stored out
 first. A password change, deactivation or role change saved in this process drops the user's
 entries at once; one made on another server is honoured within that bound.
 """

@@ -35,6 +35,13 @@ _TRANSPORTS: tuple[Transport, ...] = (
 
 # The transports a client uses on purpose: two of them in one request are a conflict.
 _EXPLICIT = tuple(t for t in _TRANSPORTS if not t.ambient)
+_AMBIENT = tuple(t for t in _TRANSPORTS if t.ambient)
+# Where each explicit transport's credential travels, so one pass finds them all.
+_BY_SCHEME = {t.authorization_scheme: t for t in _EXPLICIT if t.authorization_scheme}
+_BY_HEADER = tuple((key, t) for t in _EXPLICIT for key in t.headers)
+_HEADER_KEYS = frozenset(key for key, _ in _BY_HEADER)
+_BY_QUERY = tuple((t.query_parameter, t) for t in _EXPLICIT if t.query_parameter)
+_ORDER = {t: i for i, t in enumerate(_TRANSPORTS)}
 
 
 def transports() -> Sequence[Transport]:
@@ -42,8 +49,35 @@ def transports() -> Sequence[Transport]:
     return _TRANSPORTS
 
 
+def presented_transports(request: Request) -> list[Transport]:
+    """Return the explicit transports whose credential ``request`` carries, in pipeline order.
+
+    Reads the Authorization header, the credential headers and (when there is a query
+    string) the credential parameters once each; verifies nothing.
+    """
+    django_request = request._request
+    meta = django_request.META
+    found: list[Transport] = []
+    header = meta.get("HTTP_AUTHORIZATION")
+    if header:
+        by_scheme = _BY_SCHEME.get(header.partition(" ")[0].lower())
+        if by_scheme is not None:
+            found.append(by_scheme)
+    if not _HEADER_KEYS.isdisjoint(meta):  # one pass in C over the request's few keys
+        for key, transport in _BY_HEADER:
+            if key in meta and transport not in found:
+                found.append(transport)
+    if meta.get("QUERY_STRING"):
+        query = django_request.GET
+        found.extend(t for name, t in _BY_QUERY if name in query)
+    if len(found) > 1:
+        found.sort(key=_ORDER.__getitem__)
+    return found
+
+
 class PipelineAuthentication(BaseAuthentication):
-    """Try each transport in order; refuse a request that carries two explicit credentials.
+    """Take the one explicit credential a request carries, else the ambient session cookie;
+    refuse a request that carries two explicit credentials.
 
     The method that authenticated is recorded on the Django request as
     ``tokenward_auth_method`` (and is ``request.auth.method``). A token narrowed by scopes
@@ -51,13 +85,13 @@ class PipelineAuthentication(BaseAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
-        explicit = [t for t in _EXPLICIT if t.presented(request)]
+        explicit = presented_transports(request)
         if len(explicit) > 1:
             names = ", ".join(t.method for t in explicit)
             raise invalid_request(
                 f"The request carries more than one credential ({names}); send exactly one."
             )
-        for transport in explicit or transports():
+        for transport in explicit or _AMBIENT:
             result = transport.authenticate(request)
             if result is not None:
                 request._request.tokenward_auth_method = transport.method

@@ -16,7 +16,7 @@ class ServiceTokenQueryAuthentication(AccessTokenQueryAuthentication):
     """
 
     method = "token_query"
-    parameter = "token"
+    query_parameter = "token"
     challenge = bearer_challenge()
 
     def _verify(self, value: str, client: ClientInfo) -> VerifiedToken:

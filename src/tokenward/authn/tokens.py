@@ -50,13 +50,6 @@ class TokenTransport(Transport):
     def credential(self, request: Request) -> str | None:
         """Return the token string the request carries here, or None."""
 
-    def presented(self, request: Request) -> bool:
-        return self._raw(request) is not None
-
-    @abstractmethod
-    def _raw(self, request: Request) -> str | None:
-        """Return the raw value of this transport's field, or None if it is absent."""
-
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
         value = self.credential(request)
         if value is None:
@@ -65,11 +58,7 @@ class TokenTransport(Transport):
             verified = self._verify(value, client_info(request, self.method, with_origin=False))
         except CredentialError as error:
             raise CredentialFailed(error, bearer_challenge(error, self.scheme)) from None
-        info = AuthInfo(
-            method=self.method,
-            credential_id=f"{verified.kind}:{verified.token_id}",
-            scopes=verified.scopes,
-        )
+        info = AuthInfo(self.method, f"{verified.kind}:{verified.token_id}", verified.scopes)
         return verified.owner, info
 
     def _verify(self, value: str, client: ClientInfo) -> VerifiedToken:
@@ -91,14 +80,10 @@ class TokenTransport(Transport):
 class AuthorizationSchemeTransport(TokenTransport):
     """``Authorization: <scheme> <token>``."""
 
-    def _raw(self, request: Request) -> str | None:
+    def credential(self, request: Request) -> str | None:
         header = request._request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _, rest = header.partition(" ")
-        return rest if scheme.lower() == self.scheme.lower() else None
-
-    def credential(self, request: Request) -> str | None:
-        rest = self._raw(request)
-        if rest is None:
+        if scheme.lower() != self.authorization_scheme:
             return None
         parts = rest.split()
         if len(parts) != 1:
@@ -116,6 +101,7 @@ class BearerTokenAuthentication(AuthorizationSchemeTransport):
 
     method = "bearer"
     scheme = "Bearer"
+    authorization_scheme = "bearer"
     jwt_verifier = staticmethod(verify_access_token)
     challenge = bearer_challenge()
     # OAuth2 access tokens travel only here (Tuleap: "ONLY the Authorization Header").
@@ -127,6 +113,7 @@ class TokenSchemeAuthentication(AuthorizationSchemeTransport):
 
     method = "token"
     scheme = "Token"
+    authorization_scheme = "token"
     challenge = bearer_challenge(scheme="Token")
 
 
@@ -134,12 +121,10 @@ class AccessKeyHeaderAuthentication(TokenTransport):
     """``X-Auth-AccessKey: <token>`` (Tuleap's personal access keys)."""
 
     method = "access_key"
-
-    def _raw(self, request: Request) -> str | None:
-        return request._request.META.get("HTTP_X_AUTH_ACCESSKEY")
+    headers = ("HTTP_X_AUTH_ACCESSKEY",)
 
     def credential(self, request: Request) -> str | None:
-        value = self._raw(request)
+        value = request._request.META.get("HTTP_X_AUTH_ACCESSKEY")
         return None if value is None else value.strip()
 
 
@@ -151,15 +136,12 @@ class AccessTokenQueryAuthentication(TokenTransport):
     """
 
     method = "access_token_query"
-    parameter = "access_token"
-
-    def _raw(self, request: Request) -> str | None:
-        query = request._request.GET
-        # Asked on every request: a miss in get() raises and catches a KeyError inside.
-        return query.get(self.parameter) if self.parameter in query else None
+    query_parameter = "access_token"
 
     def credential(self, request: Request) -> str | None:
-        values = request._request.GET.getlist(self.parameter)
+        query = request._request.GET
+        # A miss in getlist() raises and catches a KeyError inside: ask first.
+        values = query.getlist(self.query_parameter) if self.query_parameter in query else None
         if not values:
             return None
         if not setting("QUERY_STRING_CREDENTIALS"):
@@ -168,5 +150,7 @@ class AccessTokenQueryAuthentication(TokenTransport):
                 "send the token in a header."
             )
         if len(values) > 1:
-            raise invalid_request(f"The query string carries {self.parameter} more than once.")
+            raise invalid_request(
+                f"The query string carries {self.query_parameter} more than once."
+            )
         return values[0]

@@ -84,11 +84,13 @@ class LastUseRecorder:
                 pending = self._pending[token_id] = PendingUse(now, user_agent, method)
             else:
                 pending.at, pending.user_agent, pending.method = now, user_agent, method
-            pending.add_address(address)
+            addresses = pending.addresses
+            if address and (not addresses or addresses[0] != address):  # add_address, inline
+                pending.addresses = merge_addresses([address], addresses)
             last = self._written.get(token_id)
             if last is None and last_written is not None:
                 last = self._written[token_id] = last_written.timestamp()
-            due = last is None or now - last >= self.interval()
+            due = last is None or now - last >= setting("LAST_USE_WRITE_SECONDS")
         if due:
             self._flush(token_id, force=False)
         if now >= self._next_sweep:

@@ -72,37 +72,39 @@ EntryT = TypeVar("EntryT", bound=Owned)
 
 
 class VerifiedTokenCache(Generic[EntryT]):
-    """Digest → entry, least recently used first out, each entry short-lived.
+    """Digest → entry, each entry short-lived, the oldest stored first out.
 
     At most ``VERIFIED_TOKEN_CACHE_SIZE`` entries, each trusted for
-    ``VERIFIED_TOKEN_CACHE_SECONDS`` after it was put.
+    ``VERIFIED_TOKEN_CACHE_SECONDS`` after it was put. A hit takes no lock and moves
+    nothing (it runs on every token request); an entry in use is put again once a second
+    when it runs out, so the oldest stored is also the least recently used.
     """
 
     def __init__(self) -> None:
+        # digest → (the time the entry runs out, entry), in the order they were put
         self._entries: OrderedDict[str, tuple[float, EntryT]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, digest: str) -> EntryT | None:
         """Return the entry for ``digest`` if it is fresh, else None."""
-        with self._lock:
-            found = self._entries.get(digest)
-            if found is None:
-                return None
-            stored_at, entry = found
-            if time.time() - stored_at >= setting("VERIFIED_TOKEN_CACHE_SECONDS"):
-                del self._entries[digest]
-                return None
-            self._entries.move_to_end(digest)
-            return entry
+        found = self._entries.get(digest)  # one atomic read: no lock needed
+        if found is None or found[0] <= time.time():
+            return None
+        return found[1]
 
     def put(self, digest: str, entry: EntryT) -> None:
-        if setting("VERIFIED_TOKEN_CACHE_SECONDS") <= 0:
+        seconds = setting("VERIFIED_TOKEN_CACHE_SECONDS")
+        if seconds <= 0:
             return
+        now = time.time()
         with self._lock:
-            self._entries[digest] = (time.time(), entry)
-            self._entries.move_to_end(digest)
-            while len(self._entries) > setting("VERIFIED_TOKEN_CACHE_SIZE"):
-                self._entries.popitem(last=False)
+            entries = self._entries
+            entries[digest] = (now + seconds, entry)
+            entries.move_to_end(digest)
+            size = setting("VERIFIED_TOKEN_CACHE_SIZE")
+            # Out go the entries over the size and those run out, oldest first.
+            while entries and (len(entries) > size or next(iter(entries.values()))[0] <= now):
+                entries.popitem(last=False)
 
     def discard(self, digest: str) -> None:
         with self._lock:
@@ -120,7 +122,7 @@ class VerifiedTokenCache(Generic[EntryT]):
             self._entries.clear()
 
     def keys(self) -> list[str]:
-        """Return the digests held now, least recently used first (for tests and checks)."""
+        """Return the digests held now, the oldest stored first (for tests and checks)."""
         with self._lock:
             return list(self._entries)
 
