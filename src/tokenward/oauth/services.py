@@ -180,13 +180,13 @@ def verify_oauth_access_token(value: str, client: ClientInfo) -> VerifiedToken:
     both "Invalid token." (DOT deletes revoked access tokens); expiry and the owner's
     state are checked like every other token's.
     """
-    try:
-        token_format.parse(value, TokenType.OAUTH_ACCESS)
-    except MalformedTokenError as exc:
-        raise CredentialError(ErrorCode.MALFORMED_TOKEN, f"Malformed token. {exc}") from None
     key = _cache_key(hashlib.sha256(value.encode()).hexdigest())
-    entry = verified_tokens.get(key)
+    entry = verified_tokens.get(key)  # only ever holds well-formed tokens, parsed below
     if entry is None or entry.kind != KIND:
+        try:
+            token_format.parse(value, TokenType.OAUTH_ACCESS)
+        except MalformedTokenError as exc:
+            raise CredentialError(ErrorCode.MALFORMED_TOKEN, f"Malformed token. {exc}") from None
         entry = _read_and_check(key, client)
     else:
         try:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.utils import timezone
+from datetime import UTC, datetime
 
 from tokenward.accounts.models import User
 from tokenward.accounts.policy import check_token_use
@@ -15,7 +13,9 @@ from tokenward.errors import CredentialError, ErrorCode
 
 def check_live(expires_at: datetime | None, owner: User) -> None:
     """Raise ``CredentialError`` if the token has expired or its owner may not use tokens."""
-    if expires_at is not None and expires_at <= timezone.now():
+    # datetime.now(UTC), not timezone.now(): the same aware time (USE_TZ is always on here)
+    # without a read of the lazy settings object on every token request.
+    if expires_at is not None and expires_at <= datetime.now(UTC):
         raise CredentialError(ErrorCode.TOKEN_EXPIRED, "This token has expired.")
     check_token_use(owner)
 

@@ -69,13 +69,13 @@ def verify_service_token(value: str, client: ClientInfo) -> VerifiedToken:
     A malformed value is refused without a database read. An unknown login and a wrong
     signature are both "Invalid token."; each refusal of a well-formed token is audited.
     """
-    try:
-        login, given = parse_service_token(value)
-    except MalformedTokenError as exc:
-        raise CredentialError(ErrorCode.MALFORMED_TOKEN, f"Malformed token. {exc}") from None
     digest = token_digest(value)
-    entry = verified_tokens.get(digest)
-    if entry is None:
+    entry = verified_tokens.get(digest)  # only ever holds well-formed values, parsed below
+    if entry is None or entry.kind != KIND:
+        try:
+            login, given = parse_service_token(value)
+        except MalformedTokenError as exc:
+            raise CredentialError(ErrorCode.MALFORMED_TOKEN, f"Malformed token. {exc}") from None
         entry = _read_and_check(login, given, client)
         verified_tokens.put(digest, entry)
     else:
