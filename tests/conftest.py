@@ -15,6 +15,9 @@ os.environ.setdefault("TOKENWARD_DATA_DIR", tempfile.mkdtemp(prefix="tokenward-t
 import pytest
 from rest_framework.test import APIClient
 
+# The lockout's shared fixtures (small_limits, hashes, clock), for every password endpoint.
+pytest_plugins = ["tests.lockout"]
+
 _counter = itertools.count(1)
 
 

@@ -1,4 +1,5 @@
-"""The lockout's test limits and answers, shared by the tests of every password endpoint."""
+"""The lockout's test limits, answers and fixtures, shared by the tests of every password endpoint
+(a pytest plugin: ``tests/conftest.py`` loads it)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
 from django.core.cache import caches
 
 from tests.conftest import service_answers
+from tests.hashers import CountingArgon2PasswordHasher
 from tests.live_server import free_port
+from tokenward.authn.basic_cache import verified_passwords
 
 ACCOUNT_LIMIT = 3
 ADDRESS_LIMIT = 5
@@ -71,3 +75,26 @@ def use_dead_redis(settings) -> None:
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
+
+
+@pytest.fixture
+def small_limits(settings) -> None:
+    """The limits above for this test (``pytest.mark.usefixtures("small_limits")``)."""
+    use_small_limits(settings)
+
+
+@pytest.fixture
+def hashes(settings) -> Iterator[list[str]]:
+    """The password hashes computed during the test; no verified Basic password is cached."""
+    settings.PASSWORD_HASHERS = ["tests.hashers.CountingArgon2PasswordHasher"]
+    verified_passwords.clear()
+    CountingArgon2PasswordHasher.calls.clear()
+    yield CountingArgon2PasswordHasher.calls
+    verified_passwords.clear()
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """A clock stopped at START for this test."""
+    with stopped_clock() as traveller:
+        yield traveller

@@ -18,10 +18,8 @@ from tests.lockout import (
     REDIS_UP,
     START,
     WINDOW,
-    stopped_clock,
     use_dead_redis,
     use_redis,
-    use_small_limits,
 )
 from tokenward.accounts import lockout
 from tokenward.accounts.models import PasswordFailureCounter
@@ -31,16 +29,7 @@ from tokenward.audit.services import ClientInfo
 HOME = "192.0.2.10"
 ELSEWHERE = "198.51.100.20"
 
-
-@pytest.fixture(autouse=True)
-def small_limits(settings):
-    use_small_limits(settings)
-
-
-@pytest.fixture
-def clock():
-    with stopped_clock() as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("small_limits")
 
 
 def fail(login: str, times: int, address: str | None = HOME) -> None:

@@ -7,43 +7,19 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import basic_header
-from tests.hashers import CountingArgon2PasswordHasher
 from tests.lockout import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
     WINDOW,
     locked_body,
-    stopped_clock,
-    use_small_limits,
 )
 from tokenward.audit.models import AuditEvent
 from tokenward.authn.basic_cache import verified_passwords
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_limits", "hashes")]
 
 ME = "/api/users/me"
 REFUSED = {"detail": "Invalid username or password.", "code": "invalid_credentials"}
-
-
-@pytest.fixture(autouse=True)
-def small_limits(settings):
-    use_small_limits(settings)
-
-
-@pytest.fixture(autouse=True)
-def hashes(settings):
-    """The password hashes computed during the test; no verified password is cached."""
-    settings.PASSWORD_HASHERS = ["tests.hashers.CountingArgon2PasswordHasher"]
-    verified_passwords.clear()
-    CountingArgon2PasswordHasher.calls.clear()
-    yield CountingArgon2PasswordHasher.calls
-    verified_passwords.clear()
-
-
-@pytest.fixture
-def clock():
-    with stopped_clock() as traveller:
-        yield traveller
 
 
 def get_me(api, login: str, password: str, address: str = "127.0.0.1"):

@@ -8,19 +8,16 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from tests.hashers import CountingArgon2PasswordHasher
 from tests.lockout import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
     WINDOW,
     locked_body,
-    stopped_clock,
-    use_small_limits,
 )
 from tokenward.audit.models import AuditEvent
 from tokenward.tokens.models import PersonalAccessToken, SessionToken
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_limits", "hashes")]
 
 
 @dataclass(frozen=True)
@@ -49,24 +46,6 @@ TRIALGRID_DELETE = replace(TRIALGRID, path="/api/v2/api-token-auth-delete/")
 @pytest.fixture(params=[TULEAP, TRIALGRID, TRIALGRID_DELETE], ids=lambda e: e.path)
 def endpoint(request) -> Endpoint:
     return request.param
-
-
-@pytest.fixture(autouse=True)
-def small_limits(settings):
-    use_small_limits(settings)
-
-
-@pytest.fixture(autouse=True)
-def hashes(settings):
-    settings.PASSWORD_HASHERS = ["tests.hashers.CountingArgon2PasswordHasher"]
-    CountingArgon2PasswordHasher.calls.clear()
-    return CountingArgon2PasswordHasher.calls
-
-
-@pytest.fixture
-def clock():
-    with stopped_clock() as traveller:
-        yield traveller
 
 
 def post(api, endpoint: Endpoint, login: str, password: str, address: str = "127.0.0.1"):

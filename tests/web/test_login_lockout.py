@@ -7,39 +7,18 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from tests.hashers import CountingArgon2PasswordHasher
 from tests.lockout import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
     WINDOW,
     locked_body,
-    stopped_clock,
-    use_small_limits,
 )
 from tests.web.conftest import csrf_token
 from tokenward.audit.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_limits", "hashes")]
 
 WRONG_LOGIN = "Please enter a correct login and password."
-
-
-@pytest.fixture(autouse=True)
-def small_limits(settings):
-    use_small_limits(settings)
-
-
-@pytest.fixture(autouse=True)
-def hashes(settings):
-    settings.PASSWORD_HASHERS = ["tests.hashers.CountingArgon2PasswordHasher"]
-    CountingArgon2PasswordHasher.calls.clear()
-    return CountingArgon2PasswordHasher.calls
-
-
-@pytest.fixture
-def clock():
-    with stopped_clock() as traveller:
-        yield traveller
 
 
 def log_in(login: str, password: str, address: str = "127.0.0.1"):

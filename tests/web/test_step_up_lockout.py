@@ -7,24 +7,13 @@ import pytest
 from django.test import Client
 
 from tests.hashers import CountingArgon2PasswordHasher
-from tests.lockout import ACCOUNT_LIMIT, WINDOW, locked_body, stopped_clock, use_small_limits
+from tests.lockout import ACCOUNT_LIMIT, WINDOW, locked_body
 from tests.web.conftest import STEP_UP, csrf_token, step_up, submit_login
 from tokenward.audit.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_limits")]
 
 TOKENS = "/profile/tokens/"
-
-
-@pytest.fixture(autouse=True)
-def small_limits(settings):
-    use_small_limits(settings)
-
-
-@pytest.fixture
-def clock():
-    with stopped_clock() as traveller:
-        yield traveller
 
 
 def logged_in_as(user) -> Client:
