@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     MALFORMED_TOKEN = "malformed_token"
     TOKEN_EXPIRED = "token_expired"
     TOKEN_REVOKED = "token_revoked"
+    TOKEN_NOT_LIVE = "token_not_live"  # revoked or expired: it cannot be rotated
     INSUFFICIENT_SCOPE = "insufficient_scope"
     INACTIVE_USER = "inactive_user"
     API_ACCESS_DENIED = "api_access_denied"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from rest_framework import serializers
@@ -11,8 +12,9 @@ from tokenward.audit.models import Action, AuditEvent
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    """An event with its users as logins; a deleted user shows as null."""
+    """An event with its users as logins; a deleted user shows as null; its time in UTC."""
 
+    at = serializers.DateTimeField(read_only=True, default_timezone=UTC)
     actor = serializers.SlugRelatedField(slug_field="login", read_only=True, allow_null=True)
     subject = serializers.SlugRelatedField(slug_field="login", read_only=True, allow_null=True)
 
@@ -42,7 +44,9 @@ class AuditEventFilterSerializer(serializers.Serializer):
         max_length=150,
         help_text="A login: events where that user is the actor or the subject.",
     )
-    action = serializers.ChoiceField(choices=Action.choices, required=False)
+    action = serializers.ChoiceField(
+        choices=Action.choices, required=False, help_text="The outcome."
+    )
     method = serializers.CharField(
         required=False, max_length=40, help_text="The channel: bearer, web, cli, ..."
     )

@@ -14,3 +14,7 @@ class TokenRequestError(ValueError):
 
 class TokensNotPermittedError(PermissionError):
     """The account may not hold or manage API tokens, or not for this user."""
+
+
+class TokenNotLiveError(ValueError):
+    """The token is revoked or expired, so it cannot be rotated; the message says which."""

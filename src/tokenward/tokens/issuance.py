@@ -19,12 +19,15 @@ def save_issued(
     owner: User,
     client: ClientInfo,
     notify: Callable[[], None] | None = None,
+    actor: User | None = None,
+    reason: str = "",
 ) -> None:
     """Save ``record`` and its "issued" audit event in one transaction.
 
     Either both are written or neither: a failing audit write leaves no usable orphan token.
     ``notify`` (the owner's e-mail) runs only after the commit, so a rolled-back token is
-    never announced.
+    never announced. ``actor`` is who asked (default: the owner); ``reason`` says why, such
+    as ``"rotated"``.
     """
     with transaction.atomic():
         record.save()
@@ -33,8 +36,9 @@ def save_issued(
             credential_kind=kind,
             credential_id=record.pk,
             client=client,
-            actor=owner,
+            actor=owner if actor is None else actor,
             subject=owner,
+            reason=reason,
         )
         if notify is not None:
             transaction.on_commit(notify, robust=True)

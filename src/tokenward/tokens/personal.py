@@ -25,7 +25,7 @@ from tokenward.credentials.digest import token_digest
 from tokenward.credentials.format import MalformedTokenError, TokenType
 from tokenward.credentials.scopes import ALL_SCOPES, ScopeError, normalize_scopes
 from tokenward.errors import CredentialError, ErrorCode
-from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
+from tokenward.tokens.errors import TokenNotLiveError, TokenRequestError, TokensNotPermittedError
 from tokenward.tokens.issuance import save_issued
 from tokenward.tokens.last_use import LastUseRecorder, PendingUse, merge_addresses
 from tokenward.tokens.models import PersonalAccessToken
@@ -36,6 +36,7 @@ KIND = "personal_token"
 INVALID_TOKEN = "Invalid token."  # noqa: S105  (a message, not a secret)
 MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 500
+ROTATED = "rotated"  # the audit reason of a rotation's revocation and issue
 
 
 @dataclass(frozen=True)
@@ -75,32 +76,78 @@ def issue_personal_token(
     except ScopeError as exc:
         raise TokenRequestError("scopes", str(exc)) from None
     now = timezone.now()
-    expires_at = _valid_expiry(expires_at, now)
-    plaintext = token_format.generate(TokenType.PERSONAL)
     record = PersonalAccessToken(
         owner=owner,
         name=name,
         description=description.strip(),
-        digest=token_digest(plaintext),
-        last4=plaintext[-4:],
         scopes=list(scopes),
         created_at=now,
-        expires_at=expires_at,
+        expires_at=_valid_expiry(expires_at, now),
     )
     try:
-        save_issued(
-            record,
-            kind=KIND,
-            owner=owner,
-            client=client,
-            notify=lambda: notifications.personal_token_created(record, client),
-        )
+        return _save_new(record, client=client)
     except IntegrityError:
         if not PersonalAccessToken.objects.filter(
             owner=owner, name=name, revoked_at__isnull=True
         ).exists():
             raise
         raise TokenRequestError("name", f"You already have a token named {name!r}.") from None
+
+
+def rotate_personal_token(
+    token: PersonalAccessToken, *, by: User, client: ClientInfo
+) -> IssuedToken:
+    """Revoke ``token`` and issue its successor in one transaction; return the successor.
+
+    The successor keeps the name, description, scopes and expiry (capped by the server's
+    longest lifetime, should that have shrunk since). The old row is locked first, so of
+    two rotations of one token exactly one wins. ``by`` is who asks: the owner, or an
+    administrator (the caller decides who may). Raise ``TokenNotLiveError`` if the token is
+    revoked, expired or gone, ``TokensNotPermittedError`` if its owner may not use API
+    tokens; nothing is written then. The old secret is refused from the next request on.
+    """
+    with transaction.atomic():
+        # On SQLite the IMMEDIATE transaction already holds the write lock; no FOR UPDATE.
+        old = PersonalAccessToken.objects.select_for_update().filter(pk=token.pk).first()
+        if old is None or old.revoked_at is not None:
+            raise TokenNotLiveError("This token has been revoked; it cannot be rotated.")
+        now = timezone.now()
+        if old.expires_at is not None and old.expires_at <= now:
+            raise TokenNotLiveError("This token has expired; it cannot be rotated.")
+        owner = old.owner
+        if not owner.can_use_api_tokens:
+            raise TokensNotPermittedError("This account may not use API tokens.")
+        # Revoke first: the one-live-token-per-name constraint would refuse the successor.
+        revoke_personal_token(old, by=by, client=client, reason=ROTATED)
+        successor = PersonalAccessToken(
+            owner=owner,
+            name=old.name,
+            description=old.description,
+            scopes=list(old.scopes),
+            created_at=now,
+            expires_at=_capped_expiry(old.expires_at, now),
+        )
+        issued = _save_new(successor, client=client, actor=by, reason=ROTATED)
+    token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    return issued
+
+
+def _save_new(
+    record: PersonalAccessToken, *, client: ClientInfo, actor: User | None = None, reason: str = ""
+) -> IssuedToken:
+    """Give ``record`` a fresh secret and save it, audited, its owner e-mailed after commit."""
+    plaintext = token_format.generate(TokenType.PERSONAL)
+    record.digest = token_digest(plaintext)
+    record.last4 = plaintext[-4:]
+    save_issued(
+        record,
+        kind=KIND,
+        owner=record.owner,
+        client=client,
+        notify=lambda: notifications.personal_token_created(record, client),
+        actor=actor,
+        reason=reason,
+    )
     return IssuedToken(record=record, plaintext=plaintext)
 
 
@@ -196,9 +243,13 @@ def find_personal_token(token_id: int) -> PersonalAccessToken | None:
 
 
 def revoke_personal_token(
-    token: PersonalAccessToken, *, by: User | None, client: ClientInfo
+    token: PersonalAccessToken, *, by: User | None, client: ClientInfo, reason: str = ""
 ) -> bool:
-    """Revoke ``token`` now. Return False if it was already revoked (nothing changes then)."""
+    """Revoke ``token`` now. Return False if it was already revoked (nothing changes then).
+
+    ``reason`` goes into the audit event (such as ``"rotated"``).
+    """
+    digest = token.digest
     with transaction.atomic():
         changed = PersonalAccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=by if by is not None and by.pk else None
@@ -211,8 +262,12 @@ def revoke_personal_token(
                 client=client,
                 actor=by,
                 subject=token.owner,
+                reason=reason,
             )
-    verified_tokens.discard(token.digest)
+            # Inside a caller's transaction the row stays live to others until the commit,
+            # and a request in between may cache it again: drop the entry then too.
+            transaction.on_commit(lambda: verified_tokens.discard(digest))
+    verified_tokens.discard(digest)
     if changed:
         token.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return bool(changed)
@@ -249,6 +304,15 @@ def _valid_expiry(expires_at: datetime | None, now: datetime) -> datetime | None
             "expires_at", f"A token lives at most {max_days} days on this server."
         )
     return expires_at
+
+
+def _capped_expiry(expires_at: datetime | None, now: datetime) -> datetime | None:
+    """Return ``expires_at``, or the server's latest allowed expiry if that comes sooner."""
+    max_days = setting("PERSONAL_TOKEN_MAX_DAYS")
+    if not max_days:
+        return expires_at
+    latest = now + timedelta(days=max_days)
+    return latest if expires_at is None or expires_at > latest else expires_at
 
 
 def _write_last_use(token_id: int, use: PendingUse, force: bool) -> datetime | None:

@@ -1,4 +1,4 @@
-"""The personal access token API: list, create, show and revoke tokens, or revoke them all.
+"""The personal access token API: list, create, show, rotate and revoke tokens, or revoke all.
 
 Callers manage their own tokens if their account may use API tokens; administrators also
 list and revoke anyone's. Nobody creates a token for someone else.
@@ -21,7 +21,7 @@ from tokenward.accounts.models import User
 from tokenward.authn.client import client_info
 from tokenward.errors import ErrorCode
 from tokenward.tokens import personal
-from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
+from tokenward.tokens.errors import TokenNotLiveError, TokenRequestError, TokensNotPermittedError
 from tokenward.tokens.models import OfflineToken, PersonalAccessToken
 from tokenward.tokens.serializers import (
     IssuedTokenSerializer,
@@ -46,6 +46,25 @@ ERRORS = {400: TokenErrorSerializer, 403: TokenErrorSerializer, 404: TokenErrorS
 class ApiTokensDisabled(exceptions.PermissionDenied):
     default_detail = "This account may not use API tokens."
     default_code = str(ErrorCode.API_TOKENS_DISABLED)
+
+
+class OwnerOnly(exceptions.PermissionDenied):
+    """Administrators see and revoke anyone's tokens, but never hold a secret of another
+    user's: they cannot create one for them (DESIGN), so they cannot rotate one either."""
+
+    default_detail = (
+        "Only its owner can rotate a token; an administrator can revoke it, and the owner "
+        "can then create a new one."
+    )
+    default_code = str(ErrorCode.PERMISSION_DENIED)
+
+
+class TokenNotLive(exceptions.APIException):
+    """A revoked or expired token cannot be rotated: the request conflicts with its state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This token is revoked or expired; it cannot be rotated."
+    default_code = str(ErrorCode.TOKEN_NOT_LIVE)
 
 
 def check_tokens_allowed(user: User) -> None:
@@ -148,6 +167,33 @@ class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
         """One token of the caller's (or anyone's, for administrators)."""
         token = visible_token(request.user, int(pk))
         return Response(PersonalTokenSerializer(token).data)
+
+    @extend_schema(
+        parameters=[TOKEN_ID],
+        request=None,
+        responses={201: IssuedTokenSerializer, 409: TokenErrorSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def rotate(self, request: Request, pk: str) -> Response:
+        """Replace a token with a new one of the same name, scopes and expiry, at once.
+
+        The reply holds the new secret, shown only this once; the old one is revoked in the
+        same transaction and refused from the next request on, even when it is what this
+        request was authenticated with.
+        """
+        token = visible_token(request.user, int(pk))
+        if token.owner_id != request.user.pk:
+            raise OwnerOnly()
+        try:
+            issued = personal.rotate_personal_token(
+                token, by=request.user, client=client_info(request, METHOD)
+            )
+        except TokenNotLiveError as exc:
+            raise TokenNotLive(str(exc)) from None
+        except TokensNotPermittedError as exc:
+            raise ApiTokensDisabled(str(exc)) from None
+        body = IssuedTokenSerializer(issued.record, context={"plaintext": issued.plaintext}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[TOKEN_ID], responses={204: None, **ERRORS})
     def destroy(self, request: Request, pk: str) -> Response:

@@ -6,9 +6,11 @@ audit services apply the rules the API applies too, and write and audit the chan
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -16,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -24,6 +27,7 @@ from tokenward.accounts import services as accounts
 from tokenward.accounts import site
 from tokenward.accounts.models import User
 from tokenward.audit import filters as audit_filters
+from tokenward.audit.views import AuditEventPagination
 from tokenward.authn.client import client_info
 from tokenward.conf import setting
 from tokenward.web import errors
@@ -190,7 +194,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 def audit(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first, filtered by the API's rules and paged."""
     form = AuditFilterForm(request.GET)
-    events = page = None
+    events = page = csv_url = None
     if form.is_valid():
         filters, problems = audit_filters.validate_filters(form.api_filters())
         for name, messages_ in problems.items():
@@ -198,5 +202,25 @@ def audit(request: HttpRequest) -> HttpResponse:
         if not problems:
             events = audit_filters.filter_events(audit_filters.newest_events(), filters)
             page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "section": "audit"}
+            csv_url = _audit_csv_url(form.api_filters())
+    context = {
+        "form": form,
+        "page": page,
+        "csv_url": csv_url,
+        "csv_limit": AuditEventPagination.max_limit,
+        "section": "audit",
+    }
     return render(request, "web/admin/audit.html", context, status=400 if form.errors else 200)
+
+
+def _audit_csv_url(filters: Mapping[str, Any]) -> str:
+    """Return the audit API's CSV of these filters: its largest page, the newest events.
+
+    The API takes this page's session cookie; its ``Link`` header pages further.
+    """
+    params = {
+        name: value.isoformat() if isinstance(value, dt.datetime) else value
+        for name, value in filters.items()
+    }
+    query = {"format": "csv", **params, "limit": AuditEventPagination.max_limit}
+    return f"{reverse('audit-event-list')}?{urlencode(query)}"

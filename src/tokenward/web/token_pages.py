@@ -24,7 +24,7 @@ from tokenward.conf import setting
 from tokenward.credentials.scopes import ALL_SCOPES
 from tokenward.oauth.services import Authorization, authorizations_of, revoke_authorization
 from tokenward.tokens import offline, personal
-from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
+from tokenward.tokens.errors import TokenNotLiveError, TokenRequestError, TokensNotPermittedError
 from tokenward.tokens.models import PersonalAccessToken
 from tokenward.web.security import credential_page
 from tokenward.web.step_up import step_up_required
@@ -35,6 +35,7 @@ NOT_PERMITTED = (
     "This account may not use API tokens, so it cannot create them. "
     "An administrator can give it the permission."
 )
+ROTATE_TEMPLATE = "web/tokens_rotate.html"
 
 View = Callable[..., HttpResponse]
 
@@ -154,6 +155,31 @@ def revoke_all_personal_tokens(request: HttpRequest) -> HttpResponse:
         messages.success(request, _revoked_message(count, "personal access token"))
         return redirect("web:tokens")
     return render(request, "web/tokens_revoke_all.html", {"rows": live})
+
+
+@token_page(["GET", "POST"])
+def rotate_personal_token(request: HttpRequest, token_id: str) -> HttpResponse:
+    """Confirm, then replace one of the user's personal tokens and show the new secret once.
+
+    Anyone else's token is not found. A revoked or expired one cannot be rotated (409).
+    """
+    user = request.user
+    token = personal.find_personal_token(int(token_id))
+    if token is None or token.owner_id != user.pk:
+        raise Http404("There is no such token.")
+    context: dict[str, Any] = {"token": token, "status": personal.token_status(token)}
+    if not user.can_use_api_tokens:
+        return render(request, ROTATE_TEMPLATE, {**context, "error": NOT_PERMITTED}, status=403)
+    if request.method != "POST":
+        return render(request, ROTATE_TEMPLATE, context)
+    try:
+        issued = personal.rotate_personal_token(token, by=user, client=client_info(request, "web"))
+    except TokenNotLiveError as exc:
+        context |= {"status": personal.token_status(token), "error": str(exc)}
+        return render(request, ROTATE_TEMPLATE, context, status=409)
+    except TokensNotPermittedError as exc:
+        return render(request, ROTATE_TEMPLATE, {**context, "error": str(exc)}, status=403)
+    return render(request, ROTATE_TEMPLATE, {**context, "created": issued})
 
 
 @token_page(["GET", "POST"])

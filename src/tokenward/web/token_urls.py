@@ -32,6 +32,11 @@ urlpatterns = [
         name="revoke-application",
     ),
     re_path(
+        rf"^profile/tokens/{ID.format('token_id')}/rotate/$",
+        token_pages.rotate_personal_token,
+        name="rotate-token",
+    ),
+    re_path(
         rf"^profile/tokens/{ID.format('token_id')}/revoke/$",
         revoke_personal_token,
         name="revoke-token",
