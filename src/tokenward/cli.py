@@ -69,6 +69,9 @@ def cmd_serve(args: argparse.Namespace) -> NoReturn:
     port = args.port or os.environ.get("TOKENWARD_PORT", "8000")
     workers = args.workers or os.environ.get("TOKENWARD_WORKERS", "2")
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    from tokenward.metrics import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir(str(port))  # the workers' shared samples, when metrics are on
     print(f"tokenward serving on http://{bind}/", flush=True)
     argv = [
         sys.executable,

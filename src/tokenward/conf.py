@@ -47,6 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "LOCKOUT_ACCOUNT_FAILURES": 10,
     "LOCKOUT_ADDRESS_FAILURES": 50,
     "LOCKOUT_WINDOW_SECONDS": 900,
+    # Prometheus metrics at /metrics (tokenward.metrics): off by default; when on, scrapers
+    # must send "Authorization: Bearer <METRICS_TOKEN>", a secret of at least 32 characters.
+    "METRICS_ENABLED": False,
+    "METRICS_TOKEN": "",
 }
 
 

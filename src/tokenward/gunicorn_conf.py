@@ -25,3 +25,15 @@ def worker_exit(server: object, worker: object) -> None:
     from tokenward.tokens.flusher import flush_all
 
     flush_all()
+
+
+def child_exit(server: object, worker: object) -> None:
+    """Let prometheus_client forget a dead worker's live-only samples (multiprocess mode,
+    set up by ``tokenward serve`` when metrics are on; see ``tokenward.metrics``). Runs in
+    the master, which has not set Django up: only prometheus_client is imported."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

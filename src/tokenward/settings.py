@@ -189,6 +189,9 @@ TOKENWARD = {
     "LOCKOUT_ACCOUNT_FAILURES": _env_number("TOKENWARD_LOCKOUT_ACCOUNT_FAILURES", 10),
     "LOCKOUT_ADDRESS_FAILURES": _env_number("TOKENWARD_LOCKOUT_ADDRESS_FAILURES", 50),
     "LOCKOUT_WINDOW_SECONDS": _env_number("TOKENWARD_LOCKOUT_WINDOW_SECONDS", 900),
+    # Prometheus metrics at /metrics, off by default; the scrapers' bearer token.
+    "METRICS_ENABLED": _env_bool("TOKENWARD_METRICS", False),
+    "METRICS_TOKEN": os.environ.get("TOKENWARD_METRICS_TOKEN", "").strip(),
 }
 
 EMAIL_BACKEND = os.environ.get(

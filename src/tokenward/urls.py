@@ -4,6 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from tokenward.metrics import metrics_view
 from tokenward.oauth import urls as oauth_urls
 from tokenward.tracker.graphql_view import GraphQLView
 from tokenward.web import errors as web_errors
@@ -12,6 +13,8 @@ from tokenward.web.unavailable import server_error_or_unavailable
 urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    # Prometheus scrapes, outside /api/: a plain view with its own bearer token.
+    path("metrics", metrics_view, name="metrics"),
     path("", include("tokenward.compat.urls")),
     path("api/", include("tokenward.tokens.urls")),
     path("api/", include("tokenward.audit.urls")),

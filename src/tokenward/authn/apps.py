@@ -8,4 +8,7 @@ class AuthnConfig(AppConfig):
     label = "authn"
 
     def ready(self) -> None:
+        from tokenward import metrics
         from tokenward.authn import openapi  # noqa: F401  (registers the schema extension)
+
+        metrics.configure()  # the pipeline's flag, read once here rather than per request

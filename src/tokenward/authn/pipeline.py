@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from time import perf_counter
 
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from tokenward import metrics
 from tokenward.accounts.models import User
 from tokenward.authn.base import AuthInfo, Transport, invalid_request
 from tokenward.authn.basic import BasicAuthentication
@@ -85,6 +87,21 @@ class PipelineAuthentication(BaseAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
+        if not metrics.enabled:  # the one check the hot path pays while metrics are off
+            return self._authenticate(request)
+        start = perf_counter()
+        try:
+            result = self._authenticate(request)
+        except Exception as exc:
+            metrics.record(
+                _refused_method(request), metrics.outcome_of(exc), perf_counter() - start
+            )
+            raise
+        if result is not None:  # None: nothing presented and no session; not an attempt
+            metrics.record(result[1].method, metrics.SUCCESS, perf_counter() - start)
+        return result
+
+    def _authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
         explicit = presented_transports(request)
         if len(explicit) > 1:
             names = ", ".join(t.method for t in explicit)
@@ -102,3 +119,11 @@ class PipelineAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         challenges = dict.fromkeys(t.challenge for t in transports() if t.challenge)
         return ", ".join(challenges)
+
+
+def _refused_method(request: Request) -> str:
+    """Return the method label of a refused request: the transport it presented."""
+    explicit = presented_transports(request)
+    if len(explicit) > 1:
+        return metrics.MULTIPLE
+    return (explicit or _AMBIENT)[0].method

@@ -127,3 +127,47 @@ def _proxy_errors(
             # so this entry would never match.
             errors.append(bad(f"holds {entry!r}: write an IPv4-mapped address as IPv4."))
     return errors
+
+
+# RFC 6750's b64token: what a scraper can send after "Bearer " unchanged.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+METRICS_TOKEN_MIN_LENGTH = 32
+
+
+@register()
+def check_metrics_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Report bad metrics settings: metrics on without a strong token never start."""
+    enabled = setting("METRICS_ENABLED")
+    if not isinstance(enabled, bool):
+        return [Error("TOKENWARD['METRICS_ENABLED'] must be True or False.", id="tokenward.E040")]
+    token = setting("METRICS_TOKEN")
+    if not enabled:
+        return []
+    if not token:
+        return [
+            Error(
+                "Metrics are on but TOKENWARD['METRICS_TOKEN'] is empty: set "
+                "TOKENWARD_METRICS_TOKEN to a random secret of at least "
+                f"{METRICS_TOKEN_MIN_LENGTH} characters for the scrapers to send.",
+                id="tokenward.E041",
+            )
+        ]
+    # The messages name the problem, never the value: it is a secret.
+    if not isinstance(token, str) or not _BEARER_TOKEN.fullmatch(token):
+        return [
+            Error(
+                "TOKENWARD['METRICS_TOKEN'] must be letters, digits and - . _ ~ + / "
+                "(a bearer token a scraper can send as it is).",
+                id="tokenward.E042",
+            )
+        ]
+    if len(token) < METRICS_TOKEN_MIN_LENGTH:
+        return [
+            Error(
+                f"TOKENWARD['METRICS_TOKEN'] must be at least {METRICS_TOKEN_MIN_LENGTH} "
+                "characters.",
+                id="tokenward.E043",
+            )
+        ]
+    return []
+
