@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi.checks import negative_data_rejection
+from schemathesis.specs.openapi.checks import negative_data_rejection, use_after_free
 
 from tokenward.audit.services import ClientInfo
 from tokenward.wsgi import application
@@ -187,6 +187,11 @@ def test_every_operation_conforms_to_the_schema(case, actor):
     case.call_and_validate(excluded_checks=_excluded(case))
 
 
+# DELETE on a token revokes it, and the revoked token stays readable (status "revoked"), the
+# record of its life: use_after_free's "a deleted object is gone" does not hold there by design.
+KEPT_AFTER_DELETE = ("/api/personal-tokens", "/api/offline-tokens")
+
+
 class LinkedCalls(schema.as_state_machine()):
     """Sequences of calls along the links schemathesis infers (create, then read, change,
     delete what was created), for the checks that need them: a deleted object must be gone
@@ -202,10 +207,13 @@ class LinkedCalls(schema.as_state_machine()):
     def validate_response(
         self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
     ) -> None:
+        excluded = _excluded(case)
+        if case.path.startswith(KEPT_AFTER_DELETE):
+            excluded.append(use_after_free)
         case.validate_response(
             response,
             additional_checks=additional_checks,
-            excluded_checks=_excluded(case),
+            excluded_checks=excluded,
             transport_kwargs=kwargs or None,
             recorder=self.recorder,
         )
