@@ -272,6 +272,25 @@ def cmd_keys_rotate(_args: argparse.Namespace) -> None:
         print(f"Removed retired key {old}.")
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Print the tokens found under ``args.paths``; reads no settings and no database."""
+    from tokenward.scan import scan
+
+    return scan(args.paths)
+
+
+def cmd_maintain(args: argparse.Namespace) -> None:
+    """Expiry notices, unused-token expiry, retention: one summary line per step."""
+    from tokenward.tokens.maintenance import run_maintenance
+
+    _check_configuration()
+    results = run_maintenance(dry_run=args.dry_run)
+    for result in results:
+        print(result.line(), flush=True)
+    if failed := sum(result.failed for result in results):
+        raise CommandError(f"{failed} e-mails could not be sent; see the warnings above.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tokenward", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -341,12 +360,26 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="manage the keys that sign JWT access tokens")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
     keys_sub.add_parser("rotate", help="add a new signing key").set_defaults(func=cmd_keys_rotate)
+
+    maintain = sub.add_parser(
+        "maintain", help="expiry notices, unused-token expiry, retention (cron, any server)"
+    )
+    maintain.add_argument("--dry-run", action="store_true", help="print counts, change nothing")
+    maintain.set_defaults(func=cmd_maintain)
+
+    scan = sub.add_parser(
+        "scan", help="find tokenward tokens in files (exit 1 if any); needs no database"
+    )
+    scan.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder")
+    scan.set_defaults(func=cmd_scan)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; return the process exit status."""
     args = build_parser().parse_args(argv)
+    if args.func is cmd_scan:  # before Django: it must work where no server is configured
+        return cmd_scan(args)
     func: Callable[[argparse.Namespace], None] = args.func
     _setup_django()
     from django.db import DatabaseError

@@ -47,10 +47,22 @@ DEFAULTS: dict[str, Any] = {
     "LOCKOUT_ACCOUNT_FAILURES": 10,
     "LOCKOUT_ADDRESS_FAILURES": 50,
     "LOCKOUT_WINDOW_SECONDS": 900,
+    # Leaked-token reports (POST /api/leaked-tokens, tokenward.tokens.leaks): the shared secret
+    # under which a secret scanner signs each report (HMAC-SHA256), at least 32 characters;
+    # empty (the default): the endpoint is off and answers 404.
+    "LEAK_REPORT_SECRET": "",
     # Prometheus metrics at /metrics (tokenward.metrics): off by default; when on, scrapers
     # must send "Authorization: Bearer <METRICS_TOKEN>", a secret of at least 32 characters.
     "METRICS_ENABLED": False,
     "METRICS_TOKEN": "",
+    # Maintenance (``tokenward maintain``): e-mail owners this many days before a personal
+    # access token expires (0: no notice); revoke personal and offline tokens unused for this
+    # many days (0: never); remove rows expired or revoked more than this many days ago; and
+    # delete at most this many rows per statement, each in its own short transaction.
+    "EXPIRY_NOTICE_DAYS": 7,
+    "UNUSED_TOKEN_DAYS": 365,
+    "RETENTION_DAYS": 90,
+    "MAINTENANCE_BATCH_SIZE": 500,
 }
 
 

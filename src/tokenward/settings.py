@@ -189,9 +189,16 @@ TOKENWARD = {
     "LOCKOUT_ACCOUNT_FAILURES": _env_number("TOKENWARD_LOCKOUT_ACCOUNT_FAILURES", 10),
     "LOCKOUT_ADDRESS_FAILURES": _env_number("TOKENWARD_LOCKOUT_ADDRESS_FAILURES", 50),
     "LOCKOUT_WINDOW_SECONDS": _env_number("TOKENWARD_LOCKOUT_WINDOW_SECONDS", 900),
+    # The secret that signs leaked-token reports; empty: the endpoint is off.
+    "LEAK_REPORT_SECRET": os.environ.get("TOKENWARD_LEAK_REPORT_SECRET", "").strip(),
     # Prometheus metrics at /metrics, off by default; the scrapers' bearer token.
     "METRICS_ENABLED": _env_bool("TOKENWARD_METRICS", False),
     "METRICS_TOKEN": os.environ.get("TOKENWARD_METRICS_TOKEN", "").strip(),
+    # Expiry notices, unused-token expiry and retention (``tokenward maintain``).
+    "EXPIRY_NOTICE_DAYS": _env_number("TOKENWARD_EXPIRY_NOTICE_DAYS", 7),
+    "UNUSED_TOKEN_DAYS": _env_number("TOKENWARD_UNUSED_TOKEN_DAYS", 365),
+    "RETENTION_DAYS": _env_number("TOKENWARD_RETENTION_DAYS", 90),
+    "MAINTENANCE_BATCH_SIZE": _env_number("TOKENWARD_MAINTENANCE_BATCH_SIZE", 500),
 }
 
 EMAIL_BACKEND = os.environ.get(
@@ -237,6 +244,13 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "REQUEST_APPROVAL_PROMPT": "force",
+    # ``tokenward maintain`` calls the toolkit's clear_expired(): it deletes this many rows
+    # per statement, so that the tables are never locked for long (a bad value, which the
+    # system checks report, falls back to 500 here).
+    "CLEAR_EXPIRED_TOKENS_BATCH_SIZE": (
+        _batch if isinstance(_batch := TOKENWARD["MAINTENANCE_BATCH_SIZE"], int) and _batch else 500
+    ),
+    "CLEAR_EXPIRED_TOKENS_BATCH_INTERVAL": 0,
 }
 
 REST_FRAMEWORK = {

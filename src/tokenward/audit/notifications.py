@@ -69,3 +69,66 @@ def offline_token_created(token: OfflineToken, client: ClientInfo) -> None:
         )
     except OSError:
         log.warning("Could not send the new-token e-mail for offline token %s.", token.pk)
+
+
+# E-mails of ``tokenward maintain``. They are sent by the run that claimed the token, not after
+# a request: each returns False if the owner has no address, True once the message is handed
+# to the mail server, and lets a failure to send (OSError) reach the caller, which gives the
+# claim back so that a later run tries again.
+
+MAINTENANCE = ClientInfo(method="maintenance")
+
+
+def personal_token_expiring(token: PersonalAccessToken) -> bool:
+    """Tell the owner a personal access token expires soon and what to do about it."""
+    context = {"token": token, "tokens_url": _absolute(reverse("web:tokens"), MAINTENANCE)}
+    return _send_to_owner(
+        token.owner.email,
+        f"Your personal access token {token.name} expires on {token.expires_at:%Y-%m-%d}",
+        "audit/personal_token_expiring.txt",
+        {**context, "owner": token.owner},
+    )
+
+
+def personal_token_revoked_unused(token: PersonalAccessToken, unused_days: int) -> bool:
+    """Tell the owner a personal access token was revoked because nobody used it."""
+    context = {
+        "token": token,
+        "owner": token.owner,
+        "unused_days": unused_days,
+        "tokens_url": _absolute(reverse("web:tokens"), MAINTENANCE),
+    }
+    return _send_to_owner(
+        token.owner.email,
+        f"Your unused personal access token {token.name} was revoked",
+        "audit/personal_token_revoked_unused.txt",
+        context,
+    )
+
+
+def offline_token_revoked_unused(token: OfflineToken, unused_days: int) -> bool:
+    """Tell the owner an offline token was revoked because nobody used it."""
+    context = {
+        "token": token,
+        "owner": token.owner,
+        "unused_days": unused_days,
+        "tokens_url": _absolute(reverse("td-offline-token"), MAINTENANCE),
+    }
+    return _send_to_owner(
+        token.owner.email,
+        "Your unused offline token was revoked",
+        "audit/offline_token_revoked_unused.txt",
+        context,
+    )
+
+
+def _send_to_owner(address: str, subject: str, template: str, context: dict) -> bool:
+    if not address:
+        return False
+    send_mail(
+        subject=subject,
+        message=render_to_string(template, context),
+        from_email=None,
+        recipient_list=[address],
+    )
+    return True

@@ -44,6 +44,10 @@ def check_token_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         _whole_number("LOCKOUT_ACCOUNT_FAILURES", "tokenward.E016", minimum=1),
         _whole_number("LOCKOUT_ADDRESS_FAILURES", "tokenward.E017", minimum=1),
         _whole_number("LOCKOUT_WINDOW_SECONDS", "tokenward.E018", minimum=1),
+        _whole_number("EXPIRY_NOTICE_DAYS", "tokenward.E035", minimum=0),
+        _whole_number("UNUSED_TOKEN_DAYS", "tokenward.E036", minimum=0),
+        _whole_number("RETENTION_DAYS", "tokenward.E037", minimum=1),
+        _whole_number("MAINTENANCE_BATCH_SIZE", "tokenward.E038", minimum=1),
     ]
     if len(setting("TOKEN_DIGEST_KEY")) < 32:
         errors.append(
@@ -171,3 +175,20 @@ def check_metrics_settings(app_configs: Any = None, **kwargs: Any) -> list[Error
         ]
     return []
 
+
+LEAK_REPORT_SECRET_MIN_LENGTH = 32
+
+
+@register()
+def check_leak_report_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Refuse a leak-report secret that is not a string or too short to resist guessing."""
+    secret = setting("LEAK_REPORT_SECRET")
+    if isinstance(secret, str) and (not secret or len(secret) >= LEAK_REPORT_SECRET_MIN_LENGTH):
+        return []
+    return [
+        Error(
+            "TOKENWARD['LEAK_REPORT_SECRET'] must be empty (leaked-token reports off) or a "
+            f"string of at least {LEAK_REPORT_SECRET_MIN_LENGTH} characters.",
+            id="tokenward.E030",
+        )
+    ]

@@ -35,6 +35,9 @@ class PersonalAccessToken(models.Model):
         blank=True,
         related_name="+",
     )
+    # When ``tokenward maintain`` claimed the expiry notice: set once, by a conditional
+    # update, so that of several servers running it only one sends the e-mail.
+    expiry_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

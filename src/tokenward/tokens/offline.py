@@ -109,6 +109,16 @@ def find_offline_token(token_id: int) -> OfflineToken | None:
     return OfflineToken.objects.select_related("owner").filter(pk=token_id).first()
 
 
+def find_offline_token_by_value(value: str) -> OfflineToken | None:
+    """Return the offline token whose plaintext is ``value``, revoked or not; None if there is
+    none. A malformed value is None without a database read."""
+    try:
+        token_format.parse(value, TokenType.OFFLINE)
+    except MalformedTokenError:
+        return None
+    return OfflineToken.objects.select_related("owner").filter(digest=token_digest(value)).first()
+
+
 def revoke_offline_token(
     token: OfflineToken, *, by: User | None, client: ClientInfo, reason: str = ""
 ) -> bool:

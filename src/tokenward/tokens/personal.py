@@ -242,6 +242,19 @@ def find_personal_token(token_id: int) -> PersonalAccessToken | None:
     return list_personal_tokens().filter(pk=token_id).first()
 
 
+def find_personal_token_by_value(value: str) -> PersonalAccessToken | None:
+    """Return the token whose plaintext is ``value``, revoked or not; None if there is none.
+
+    A malformed value is None without a database read.
+    """
+    try:
+        token_format.parse(value, TokenType.PERSONAL)
+    except MalformedTokenError:
+        return None
+    tokens = PersonalAccessToken.objects.select_related("owner")
+    return tokens.filter(digest=token_digest(value)).first()
+
+
 def revoke_personal_token(
     token: PersonalAccessToken, *, by: User | None, client: ClientInfo, reason: str = ""
 ) -> bool:

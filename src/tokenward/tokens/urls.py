@@ -1,7 +1,9 @@
 """URLs of the token management API."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from tokenward.tokens.leaks_api import LeakedTokensView
 from tokenward.tokens.offline_api import OfflineTokenViewSet
 from tokenward.tokens.views import PersonalTokenViewSet
 
@@ -11,4 +13,8 @@ router.trailing_slash = "/?"
 router.register("personal-tokens", PersonalTokenViewSet, basename="personal-token")
 router.register("offline-tokens", OfflineTokenViewSet, basename="offline-token")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # Secret scanners post here (one fixed URL, no trailing slash).
+    path("leaked-tokens", LeakedTokensView.as_view(), name="leaked-tokens"),
+]
