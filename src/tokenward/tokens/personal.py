@@ -277,10 +277,7 @@ def revoke_personal_token(
                 subject=token.owner,
                 reason=reason,
             )
-            # Inside a caller's transaction the row stays live to others until the commit,
-            # and a request in between may cache it again: drop the entry then too.
-            transaction.on_commit(lambda: verified_tokens.discard(digest))
-    verified_tokens.discard(digest)
+    verified_tokens.discard(digest)  # and again at the commit (tokens.verified)
     if changed:
         token.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return bool(changed)

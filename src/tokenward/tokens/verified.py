@@ -11,10 +11,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from django.core.signals import setting_changed
+from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.dispatch import receiver
 
@@ -107,11 +109,21 @@ class VerifiedTokenCache(Generic[EntryT]):
                 entries.popitem(last=False)
 
     def discard(self, digest: str) -> None:
+        """Drop the entry for ``digest`` now, and again when the current transaction commits."""
+        self._drop(digest)
+        _again_at_commit(lambda: self._drop(digest))
+
+    def discard_owner(self, owner_id: Any) -> None:
+        """Drop every entry of this owner (their state or permission changed), now and again
+        when the current transaction commits."""
+        self._drop_owner(owner_id)
+        _again_at_commit(lambda: self._drop_owner(owner_id))
+
+    def _drop(self, digest: str) -> None:
         with self._lock:
             self._entries.pop(digest, None)
 
-    def discard_owner(self, owner_id: Any) -> None:
-        """Drop every entry of this owner: their state or permission changed."""
+    def _drop_owner(self, owner_id: Any) -> None:
         with self._lock:
             stale = [d for d, (_, e) in self._entries.items() if e.owner.pk == owner_id]
             for digest in stale:
@@ -125,6 +137,13 @@ class VerifiedTokenCache(Generic[EntryT]):
         """Return the digests held now, the oldest stored first (for tests and checks)."""
         with self._lock:
             return list(self._entries)
+
+
+def _again_at_commit(drop: Callable[[], None]) -> None:
+    """Inside a transaction the changed row stays as it was to other connections until the
+    commit, and a request in between may cache it again: drop the entry once more then."""
+    if connection.in_atomic_block:
+        transaction.on_commit(drop)
 
 
 verified_tokens: VerifiedTokenCache[VerifiedToken] = VerifiedTokenCache()
