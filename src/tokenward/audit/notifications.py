@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from tokenward.audit.services import ClientInfo
 from tokenward.conf import setting
@@ -25,25 +27,20 @@ def personal_token_created(token: PersonalAccessToken, client: ClientInfo) -> No
 
     A failure to send is logged, not raised: the token exists and the audit log has it.
     """
-    owner = token.owner
-    if not owner.email:
-        return
     context = {
         "token": token,
-        "owner": owner,
+        "owner": token.owner,
         "scopes": ", ".join(token.scopes),
         "client": client,
         "revoke_url": _absolute(reverse("web:revoke-token", args=[token.pk]), client),
     }
-    try:
-        send_mail(
-            subject=f"A new personal access token: {token.name}",
-            message=render_to_string("audit/personal_token_created.txt", context),
-            from_email=None,
-            recipient_list=[owner.email],
-        )
-    except OSError:
-        log.warning("Could not send the new-token e-mail for personal token %s.", token.pk)
+    _send_or_log(
+        token.owner.email,
+        f"A new personal access token: {token.name}",
+        "audit/personal_token_created.txt",
+        context,
+        f"the new-token e-mail for personal token {token.pk}",
+    )
 
 
 def offline_token_created(token: OfflineToken, client: ClientInfo) -> None:
@@ -51,24 +48,40 @@ def offline_token_created(token: OfflineToken, client: ClientInfo) -> None:
 
     A failure to send is logged, not raised: the token exists and the audit log has it.
     """
-    owner = token.owner
-    if not owner.email:
-        return
     context = {
         "token": token,
-        "owner": owner,
+        "owner": token.owner,
         "client": client,
         "revoke_url": _absolute(reverse("td-offline-token"), client),
     }
-    try:
-        send_mail(
-            subject="A new offline token",
-            message=render_to_string("audit/offline_token_created.txt", context),
-            from_email=None,
-            recipient_list=[owner.email],
-        )
-    except OSError:
-        log.warning("Could not send the new-token e-mail for offline token %s.", token.pk)
+    _send_or_log(
+        token.owner.email,
+        "A new offline token",
+        "audit/offline_token_created.txt",
+        context,
+        f"the new-token e-mail for offline token {token.pk}",
+    )
+
+
+def token_leaked(leak: Any, url: str, source: str, client: ClientInfo) -> None:
+    """Tell the owner which token leaked (``leak``: a ``tokens.leaks.RevokedLeak``), where it
+    was found, that it is revoked, and what to do now. A failure to send is logged, not
+    raised: the token is revoked and audited."""
+    context = {
+        "owner": leak.owner,
+        "leak": leak,
+        "url": url,
+        "source": source,
+        "revoked_at": timezone.now(),
+        "tokens_url": _absolute(reverse("web:tokens"), client),
+    }
+    _send_or_log(
+        leak.owner.email,
+        f"Your {leak.description} {leak.display} was found in public and revoked",
+        "audit/token_leaked.txt",
+        context,
+        f"the leaked-token e-mail to user {leak.owner.pk}",
+    )
 
 
 # E-mails of ``tokenward maintain``. They are sent by the run that claimed the token, not after
@@ -120,6 +133,14 @@ def offline_token_revoked_unused(token: OfflineToken, unused_days: int) -> bool:
         "audit/offline_token_revoked_unused.txt",
         context,
     )
+
+
+def _send_or_log(address: str, subject: str, template: str, context: dict, what: str) -> None:
+    """Send as ``_send_to_owner`` does after a request: a failure is logged, not raised."""
+    try:
+        _send_to_owner(address, subject, template, context)
+    except OSError:
+        log.warning("Could not send %s.", what)
 
 
 def _send_to_owner(address: str, subject: str, template: str, context: dict) -> bool:

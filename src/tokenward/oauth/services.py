@@ -399,26 +399,20 @@ def revoke_oauth_token(value: str, *, client: ClientInfo, reason: str) -> LiveTo
         row = access or refresh
         token = LiveToken(KIND if access else REFRESH_KIND, row.pk, row.user)
         row.revoke()  # deleting an access token drops its cache entry (post_delete)
-        record_event(
-            Action.REVOKED,
-            credential_kind=token.kind,
-            credential_id=token.token_id,
-            client=client,
-            subject=token.owner,
-            reason=reason[:40],
-        )
+        record_token_revoked(token, client, reason=reason[:40])
     return token
 
 
-def record_token_revoked(token: LiveToken, client: ClientInfo) -> None:
-    """Audit a token that its client revoked at the RFC 7009 endpoint."""
+def record_token_revoked(token: LiveToken, client: ClientInfo, *, reason: str = "client") -> None:
+    """Audit a revoked token: by its client at the RFC 7009 endpoint, unless ``reason`` says
+    otherwise (``leaked``)."""
     record_event(
         Action.REVOKED,
         credential_kind=token.kind,
         credential_id=token.token_id,
         client=client,
         subject=token.owner,
-        reason="client",
+        reason=reason,
     )
 
 

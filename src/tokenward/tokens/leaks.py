@@ -19,15 +19,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from tokenward.accounts.models import User
+from tokenward.audit import notifications
 from tokenward.audit.services import ClientInfo
-from tokenward.conf import setting
 from tokenward.credentials.format import TokenType, token_type_of
 from tokenward.credentials.kinds import KIND_NAMES, recognise
 from tokenward.oauth import services as oauth
@@ -158,26 +155,7 @@ def _printable(text: str, limit: int) -> str:
 
 
 def notify_owner(leak: RevokedLeak, item: ReportedToken, client: ClientInfo) -> None:
-    """Tell the owner which token leaked, where it was found, that it is revoked, and what to
-    do now. A failure to send is logged, not raised: the token is revoked and audited."""
-    owner = leak.owner
-    if not owner.email:
-        return
-    origin = (setting("PUBLIC_URL") or client.origin or "http://127.0.0.1:8000").rstrip("/")
-    context = {
-        "owner": owner,
-        "leak": leak,
-        "url": _printable(item.url, 2048),
-        "source": _printable(item.source, 100),
-        "revoked_at": timezone.now(),
-        "tokens_url": origin + reverse("web:tokens"),
-    }
-    try:
-        send_mail(
-            subject=f"Your {leak.description} {leak.display} was found in public and revoked",
-            message=render_to_string("audit/token_leaked.txt", context),
-            from_email=None,
-            recipient_list=[owner.email],
-        )
-    except OSError:
-        log.warning("Could not send the leaked-token e-mail to user %s.", owner.pk)
+    """E-mail the owner (``audit.notifications``), with the reported place made printable."""
+    notifications.token_leaked(
+        leak, _printable(item.url, 2048), _printable(item.source, 100), client
+    )
