@@ -45,8 +45,13 @@ class Bootstrap:
 
 
 def find_user(login: str) -> User:
-    """Return the user with this login. Raise ``AccountError`` if there is none."""
+    """Return the user with this login. Raise ``AccountError`` if there is none.
+
+    A login with a NUL is nobody's, and PostgreSQL refuses NUL in a query: not asked.
+    """
     try:
+        if "\x00" in login:
+            raise User.DoesNotExist
         return User.objects.get(login=login)
     except User.DoesNotExist:
         raise AccountError(f"There is no user with the login {login!r}.") from None
