@@ -37,6 +37,9 @@ class UserSerializer(serializers.ModelSerializer):
             "date_joined",
         ]
         read_only_fields = ["id", "name", "is_system", "date_joined"]
+        # Lengths are checked on the value as sent, as the schema's maxLength says: trimmed
+        # first, " " * 10 + 200 characters would pass a 200-character limit.
+        extra_kwargs = {name: {"trim_whitespace": False} for name in ("login", "full_name")}
 
     def validate_login(self, value: str) -> str:
         try:
