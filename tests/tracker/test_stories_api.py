@@ -44,11 +44,59 @@ def test_stories_filter_by_project(as_basic, admin, stories, private_project):
     assert names(response) == ["Private story"]
 
 
-def test_non_numeric_project_filter_is_400(api, stories):
-    response = api.get("/api/stories/?project=abc")
+# Past 18 digits: 2**63 and -2**63 - 1 (beyond a 64-bit column), 10**30, twenty nines
+# (SQLite could not bind them: OverflowError, a 500); "²" passes isdigit() but not int().
+IMPOSSIBLE_IDS = [
+    "abc",
+    "-1",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "1" + "0" * 30,
+    "99999999999999999999",
+    "1000000000000000000",
+    "²",
+]
+
+
+@pytest.mark.parametrize("project", IMPOSSIBLE_IDS)
+def test_a_project_filter_that_is_no_id_is_400(api, stories, project):
+    response = api.get("/api/stories/", {"project": project})
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"project": ["A project id is a number."]}
+    assert response.json() == {
+        "detail": "The request is invalid; see errors.",
+        "code": "invalid",
+        "errors": {"project": ["A project id is a whole number from 0 to 999999999999999999."]},
+    }
+
+
+def test_the_largest_project_filter_finds_nothing(as_basic, admin, stories):
+    response = as_basic(admin).get("/api/stories/", {"project": "999999999999999999"})
+
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_the_schema_bounds_the_project_filter(api):
+    schema = api.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    parameters = schema["paths"]["/api/stories/"]["get"]["parameters"]
+    project = next(p for p in parameters if p["name"] == "project")
+    assert {"type": "integer", "minimum": 0, "maximum": 999999999999999999} in (
+        project["schema"]["anyOf"]
+    )
+
+
+@pytest.mark.parametrize("field", ["project_id", "owner_id"])
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30, "99999999999999999999"])
+def test_an_impossible_id_in_a_story_is_400(as_basic, admin, private_project, field, value):
+    body = {"name": "x", "project_id": private_project.id, field: value}
+
+    response = as_basic(admin).post("/api/stories/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert not UserStory.objects.exists()
 
 
 def test_story_detail(as_basic, member, stories, private_project):

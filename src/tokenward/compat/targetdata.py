@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from tokenward.authn.client import client_info
 from tokenward.credentials.jwt_keys import jwks
 from tokenward.errors import CredentialError
+from tokenward.ids import parse_id
 from tokenward.tokens import offline
 from tokenward.tokens.errors import TokenRequestError, TokensNotPermittedError
 from tokenward.web.cookieless import CookielessView
@@ -109,8 +110,8 @@ def offline_token_page(request: HttpRequest) -> HttpResponse:
 
 
 def _own_token(request: HttpRequest, raw_id: str) -> offline.OfflineToken:
-    valid = raw_id.isdigit() and len(raw_id) <= 18  # beyond that no row, and SQLite overflows
-    record = offline.find_offline_token(int(raw_id)) if valid else None
+    token_id = parse_id(raw_id)  # "²" passed isdigit() and failed int(): a 500
+    record = offline.find_offline_token(token_id) if token_id is not None else None
     if record is None or record.owner_id != request.user.pk:
         raise Http404("There is no such token.")
     return record

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
+from tokenward.ids import ID_PATTERN, ID_SCHEMA, MAX_ID, parse_id
 from tokenward.tracker import access
 from tokenward.tracker.fields import FieldsSyntaxError, parse_fields, select_fields
 from tokenward.tracker.models import Project, UserStory
@@ -31,6 +32,9 @@ FIELDS_PARAMETER = OpenApiParameter(
     description="YouTrack-style selector, e.g. id,name,leader(login,name).",
     pattern=r"^[A-Za-z0-9_$(),\s]{0,2000}$",
 )
+
+
+PROJECT_FILTER_ERROR = f"A project id is a whole number from 0 to {MAX_ID}."
 
 
 class FieldsSelectionMixin:
@@ -119,7 +123,7 @@ class ProjectViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
 
     serializer_class = ProjectSerializer
     permission_classes = [ReadPublicWriteAuthenticated]
-    lookup_value_regex = "[0-9]{1,18}"  # anything else is a 404, not a failed int()
+    lookup_value_regex = ID_PATTERN  # anything else is a 404, not a failed int()
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -142,7 +146,10 @@ class ProjectViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[FIELDS_PARAMETER, OpenApiParameter("project", int, description="Project id")]
+        parameters=[
+            FIELDS_PARAMETER,
+            OpenApiParameter("project", ID_SCHEMA, description="Project id"),
+        ]
     ),
     retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
 )
@@ -151,16 +158,17 @@ class UserStoryViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
 
     serializer_class = UserStorySerializer
     permission_classes = [ReadPublicWriteAuthenticated]
-    lookup_value_regex = "[0-9]{1,18}"
+    lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         stories = access.visible_stories(self.request.user)
         project = self.request.query_params.get("project")
         if project:  # empty is not sent, like every optional query parameter
-            if not (project.isascii() and project.isdigit()):
-                raise exceptions.ValidationError({"project": ["A project id is a number."]})
-            stories = stories.filter(project_id=int(project))
+            project_id = parse_id(project)
+            if project_id is None:  # a longer number overflowed SQLite's INTEGER: a 500
+                raise exceptions.ValidationError({"project": [PROJECT_FILTER_ERROR]})
+            stories = stories.filter(project_id=project_id)
         return stories
 
     def get_object(self) -> UserStory:
