@@ -76,17 +76,5 @@ class Transport(BaseAuthentication, metaclass=ABCMeta):
     headers: tuple[str, ...] = ()
     query_parameter: str | None = None
 
-    def presented(self, request: Request) -> bool:
-        """Return True if the request carries this transport's credential (verifying nothing)."""
-        django_request = request._request
-        meta = django_request.META
-        if self.authorization_scheme is not None:
-            scheme = meta.get("HTTP_AUTHORIZATION", "").partition(" ")[0]
-            if scheme.lower() == self.authorization_scheme:
-                return True
-        if any(key in meta for key in self.headers):
-            return True
-        return self.query_parameter is not None and self.query_parameter in django_request.GET
-
     def authenticate_header(self, request: Request) -> str | None:
         return self.challenge

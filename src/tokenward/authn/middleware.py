@@ -13,10 +13,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from tokenward.conf import setting
 from tokenward.errors import ErrorCode
 from tokenward.web import errors as web_errors
+from tokenward.web.headers import ConstantHeaders
 
 REFUSED_ON_PAGES = (
     "Credentials in the query string are not accepted on web pages; "
     "log in, or send the token to the API."
+)
+KEPT_PRIVATE = ConstantHeaders(
+    {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 )
 
 
@@ -42,8 +46,7 @@ class QueryCredentialMiddleware:
             )
         else:
             response = web_errors.error_page(request, 400, REFUSED_ON_PAGES)
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        KEPT_PRIVATE.apply(response)
         return response
 
 
@@ -56,6 +59,9 @@ def carries_query_credential(request: HttpRequest) -> bool:
 # past date (2024-01-01) says "deprecated already". The link names the successor.
 DEPRECATION = "@1704067200"
 DEPRECATION_LINK = '</api/personal-tokens>; rel="deprecation"; type="application/json"'
+DEPRECATED = ConstantHeaders(
+    {"Deprecation": DEPRECATION, "Link": DEPRECATION_LINK}, appended_to=("Link",)
+)
 _DEPRECATED = "tokenward_deprecated_credential"
 
 
@@ -77,7 +83,5 @@ class DeprecatedCredentialMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if getattr(request, _DEPRECATED, False):
-            response.headers["Deprecation"] = DEPRECATION
-            link = response.headers.get("Link")
-            response.headers["Link"] = f"{link}, {DEPRECATION_LINK}" if link else DEPRECATION_LINK
+            DEPRECATED.apply(response)  # a Link the view set is kept, ours appended
         return response
