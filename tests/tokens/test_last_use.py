@@ -161,3 +161,48 @@ def test_the_write_interval_is_a_setting(as_token, token, clock, settings):
         use(as_token, token)
 
     assert token_writes(queries) == 1
+
+
+def test_uses_from_the_same_client_keep_only_moving_the_time(as_token, token, clock):
+    use(as_token, token)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            clock.shift(5)
+            use(as_token, token)
+
+    assert token_writes(queries) == 0
+    last_use_recorder().flush_all()
+    row = PersonalAccessToken.objects.get(pk=token.record.pk)
+    assert row.last_used_at == START + timedelta(seconds=15)
+    assert (row.last_addresses, row.last_user_agent) == (["10.0.0.1"], "curl/8.5")
+
+
+def test_a_use_noted_while_a_sweep_takes_the_pending_one_is_not_lost(as_token, token, clock):
+    recorder = last_use_recorder()
+    use(as_token, token)
+    clock.shift(5)
+    use(as_token, token)  # pending now: the next use of this client only moves its time
+
+    class SweptMidway(dict):
+        """Another thread's sweep writes and takes the entry just after note() reads it."""
+
+        armed = True
+
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            if self.armed and found is not None:
+                self.armed = False
+                recorder._flush(key, force=True)
+            return found
+
+    recorder._pending = SweptMidway(recorder._pending)
+    clock.shift(5)
+    use(as_token, token)
+
+    assert PersonalAccessToken.objects.get(pk=token.record.pk).last_used_at == START + timedelta(
+        seconds=5
+    ), "the sweep wrote the use it took"
+    recorder.flush_all()
+    assert PersonalAccessToken.objects.get(pk=token.record.pk).last_used_at == START + timedelta(
+        seconds=10
+    ), "the use noted meanwhile was written too"

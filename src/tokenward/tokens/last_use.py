@@ -27,6 +27,10 @@ class PendingUse:
     user_agent: str
     method: str
     addresses: list[str] = field(default_factory=list)
+    # Until then no write of the token is due: a use by ``client`` (address, user agent,
+    # method: the last noted) only moves ``at``.
+    quiet_until: float = 0.0
+    client: tuple[str | None, str, str] | None = None
 
     @property
     def moment(self) -> datetime:
@@ -78,6 +82,17 @@ class LastUseRecorder:
     ) -> None:
         """Note one use now. ``last_written`` is when the caller saw the row last written."""
         now = time.time()
+        client = (address, user_agent, method)
+        pending = self._pending.get(token_id)  # one atomic read
+        if pending is not None and now < pending.quiet_until and pending.client == client:
+            # The same client again, no write due: what the locked path below would do comes
+            # down to moving the time. Unless a flush took this entry meanwhile: then the
+            # locked path notes the use again, so that none is lost.
+            pending.at = now
+            if self._pending.get(token_id) is pending:
+                if now >= self._next_sweep:
+                    self.flush_due()
+                return
         with self._lock:
             pending = self._pending.get(token_id)
             if pending is None:
@@ -90,7 +105,10 @@ class LastUseRecorder:
             last = self._written.get(token_id)
             if last is None and last_written is not None:
                 last = self._written[token_id] = last_written.timestamp()
-            due = last is None or now - last >= setting("LAST_USE_WRITE_SECONDS")
+            interval = setting("LAST_USE_WRITE_SECONDS")
+            due = last is None or now - last >= interval
+            pending.quiet_until = 0.0 if due else last + interval
+            pending.client = client
         if due:
             self._flush(token_id, force=False)
         if now >= self._next_sweep:
