@@ -228,7 +228,7 @@ def verify_access_token(value: str, client: ClientInfo) -> VerifiedToken:
         verified_tokens.discard(digest)
         raise CredentialError(ErrorCode.TOKEN_EXPIRED, str(exc)) from None
     entry = _session(signed.session_key, client)
-    if entry.owner.pk != signed.owner.pk:
+    if entry.owner.id != signed.owner.id:  # id, not pk: the pk property costs two calls
         raise CredentialError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN)
     return entry.with_private_owner()
 

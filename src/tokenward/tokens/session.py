@@ -121,7 +121,7 @@ def _read_and_check(digest: str, user_id: int, client: ClientInfo) -> VerifiedTo
 
 
 def _check_owner(owner: User, user_id: int) -> None:
-    if owner.pk != user_id:
+    if owner.id != user_id:  # id, not pk: the pk property costs a call on every request
         raise CredentialError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN)
 
 
