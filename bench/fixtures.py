@@ -70,6 +70,12 @@ def variants(login: str = "bench") -> list[Variant]:
     return [
         Variant("floor", "no authentication (floor)", bench_url("floor"), group=FLOOR),
         Variant(
+            "floor-query",
+            "no authentication, a query string as long as ?token='s (extra: Django's parse of it)",
+            f"{bench_url('floor')}?{urlencode({'q': service_token_for(user)})}",
+            group=EXTRA,
+        ),
+        Variant(
             "given-user",
             "DRF authenticator that does no work (extra: DRF's own cost of a user)",
             bench_url("given-user"),
