@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from tokenward.conf import setting
+from tokenward.authn.query import query_credentials
 from tokenward.errors import ErrorCode
 from tokenward.web import errors as web_errors
 from tokenward.web.headers import ConstantHeaders
@@ -36,7 +36,7 @@ class QueryCredentialMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not (request.GET and carries_query_credential(request)):
+        if not (request.META.get("QUERY_STRING") and query_credentials(request)):
             return self.get_response(request)
         if request.path.startswith(web_errors.API_PREFIXES):
             response = self.get_response(request)
@@ -48,15 +48,6 @@ class QueryCredentialMiddleware:
             response = web_errors.error_page(request, 400, REFUSED_ON_PAGES)
         KEPT_PRIVATE.apply(response)
         return response
-
-
-def carries_query_credential(request: HttpRequest) -> bool:
-    """Return True if the query string names a credential parameter."""
-    query = request.GET
-    for name in setting("QUERY_CREDENTIAL_PARAMETERS"):  # a loop: any() adds a generator
-        if name in query:
-            return True
-    return False
 
 
 # RFC 9745 wants the date the credential was deprecated; the seed gives none, so a fixed

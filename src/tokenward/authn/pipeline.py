@@ -12,6 +12,7 @@ from tokenward import metrics
 from tokenward.accounts.models import User
 from tokenward.authn.base import AuthInfo, Transport, invalid_request
 from tokenward.authn.basic import BasicAuthentication
+from tokenward.authn.query import query_credentials
 from tokenward.authn.scopes import enforce_scope
 from tokenward.authn.service import ServiceTokenQueryAuthentication
 from tokenward.authn.session import SessionCookieAuthentication
@@ -70,8 +71,9 @@ def presented_transports(request: Request) -> list[Transport]:
             if key in meta and transport not in found:
                 found.append(transport)
     if meta.get("QUERY_STRING"):
-        query = django_request.GET
-        found.extend(t for name, t in _BY_QUERY if name in query)
+        query = query_credentials(django_request)
+        if query:
+            found.extend(t for name, t in _BY_QUERY if name in query)
     if len(found) > 1:
         found.sort(key=_ORDER.__getitem__)
     return found

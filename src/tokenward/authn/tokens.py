@@ -15,6 +15,7 @@ from tokenward.accounts.models import User
 from tokenward.audit.services import ClientInfo
 from tokenward.authn.base import AuthInfo, CredentialFailed, Transport, invalid_request
 from tokenward.authn.client import client_info
+from tokenward.authn.query import query_credentials
 from tokenward.conf import setting
 from tokenward.credentials.access_jwt import looks_like_jwt
 from tokenward.credentials.format import TokenType, token_type_of
@@ -139,9 +140,7 @@ class AccessTokenQueryAuthentication(TokenTransport):
     query_parameter = "access_token"
 
     def credential(self, request: Request) -> str | None:
-        query = request._request.GET
-        # A miss in getlist() raises and catches a KeyError inside: ask first.
-        values = query.getlist(self.query_parameter) if self.query_parameter in query else None
+        values = query_credentials(request._request).get(self.query_parameter)
         if not values:
             return None
         if not setting("QUERY_STRING_CREDENTIALS"):
