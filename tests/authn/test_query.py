@@ -26,8 +26,20 @@ def request_with(query: str):
         "token=",
         "token",
         "token=%ZZ%2",
+        "token=a;b",
+        "token=caf%C3%A9%FF",
     ],
-    ids=["plain", "escaped", "plus", "equals-inside", "blank", "no-equals", "bad-escape"],
+    ids=[
+        "plain",
+        "escaped",
+        "plus",
+        "equals-inside",
+        "blank",
+        "no-equals",
+        "bad-escape",
+        "semicolon",
+        "escaped-utf8-and-invalid",
+    ],
 )
 def test_a_lone_credential_has_the_value_django_gives_and_get_is_left_empty(query):
     request = request_with(query)

@@ -7,7 +7,7 @@ credential from ``request.GET``.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.http import HttpRequest, QueryDict
@@ -22,10 +22,10 @@ def query_credentials(request: HttpRequest) -> dict[str, list[str]]:
     string with its values in order; empty when it names none.
 
     A query string that is one credential and nothing else (``?token=…``, what
-    Targetprocess's and Excel's clients send) is parsed here, by the parser and options
-    Django's ``QueryDict`` uses, and ``request.GET`` is left empty: building the
-    ``QueryDict`` of it cost as much again as verifying the token. Every other query
-    string is read through ``request.GET``, as Django parses it.
+    Targetprocess's and Excel's clients send) is decoded here as Django's parser decodes
+    it, and ``request.GET`` is left empty: building the ``QueryDict`` of it cost as much
+    again as verifying the token. Every other query string is read through
+    ``request.GET``, as Django parses it.
     """
     found = request.__dict__.get(_READ)
     if found is None:
@@ -38,17 +38,17 @@ def _read(request: HttpRequest) -> dict[str, list[str]]:
     if not query:
         return {}
     names = setting("QUERY_CREDENTIAL_PARAMETERS")
-    name = query.partition("=")[0]
-    # The name as written is the name parse_qsl decodes: no escape, no "+".
-    if name in names and "&" not in query and query.isascii():
-        try:
-            pairs = parse_qsl(
-                query, keep_blank_values=True, max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-            )
-        except ValueError:  # over Django's field limit: request.GET below refuses it
-            pairs = None
-        if pairs is not None:
-            request.GET = QueryDict()  # the credential was all there was
-            return {name: [value for _, value in pairs]}
+    name, _, value = query.partition("=")
+    # One field whose name, as written, is a credential's (no escape, no "+" to decode): what
+    # parse_qsl makes of it is that name and unquote_plus(value). Django's field limit can
+    # refuse one field only when it is 0: then request.GET below refuses it.
+    if name in names and "&" not in query and query.isascii() and _one_field_allowed():
+        request.GET = QueryDict()  # the credential was all there was
+        return {name: [unquote_plus(value)]}
     parsed = request.GET
     return {name: parsed.getlist(name) for name in names if name in parsed}
+
+
+def _one_field_allowed() -> bool:
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return limit is None or limit >= 1
