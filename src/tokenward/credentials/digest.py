@@ -6,6 +6,9 @@ import hmac
 from functools import lru_cache
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
 from tokenward.conf import setting
 
 
@@ -26,6 +29,24 @@ def token_digest(value: str) -> str:
 
     A database dump without the key file cannot be used to test guesses offline.
     """
-    mac = _keyed_hmac(setting("TOKEN_DIGEST_KEY")).copy()
+    mac = (_current or _load()).copy()
     mac.update(value.encode())
     return mac.hexdigest()
+
+
+# The keyed HMAC of the current TOKEN_DIGEST_KEY, kept at hand: reading the setting on every
+# token request cost a call. None until the first digest, and again after a settings change.
+_current: Any = None
+
+
+def _load() -> Any:
+    global _current
+    _current = _keyed_hmac(setting("TOKEN_DIGEST_KEY"))
+    return _current
+
+
+@receiver(setting_changed)
+def _forget_key(*, setting: str, **kwargs: Any) -> None:
+    global _current
+    if setting == "TOKENWARD":
+        _current = None
