@@ -41,11 +41,12 @@ def client_info(
     address = meta.get("REMOTE_ADDR") or None
     if _trusted_proxies:  # the hot path's only cost when no proxy is trusted
         address = _forwarded_address(meta, address)
+    # Positional: a named tuple built from keywords costs half as much again.
     return ClientInfo(
-        method=method,
-        address=address,
-        user_agent=meta.get("HTTP_USER_AGENT", "")[:256],
-        origin=_origin(request) if with_origin else "",
+        method,
+        address,
+        meta.get("HTTP_USER_AGENT", "")[:256],
+        _origin(request) if with_origin else "",
     )
 
 

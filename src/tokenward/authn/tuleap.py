@@ -54,7 +54,7 @@ class TuleapTokenAuthentication(Transport):
         except CredentialError as error:
             raise CredentialFailed(error, tuleap_challenge(error)) from None
         mark_deprecated(request._request)
-        info = AuthInfo(method=self.method, credential_id=f"{verified.kind}:{verified.token_id}")
+        info = AuthInfo(self.method, f"{verified.kind}:{verified.token_id}", None)
         return verified.owner, info
 
 
