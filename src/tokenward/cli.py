@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn
 
+from tokenward.ids import parse_id
+
 if TYPE_CHECKING:
     from tokenward.accounts.models import User
 
@@ -178,9 +180,10 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
 
 
 def _token_id(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    token_id = parse_id(value)
+    if token_id is None:
         raise argparse.ArgumentTypeError(f"invalid token id: {value!r}")
-    return int(value)
+    return token_id
 
 
 def _find_user(login: str) -> User:

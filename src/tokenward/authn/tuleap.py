@@ -13,13 +13,13 @@ from tokenward.authn.base import AuthInfo, CredentialFailed, Transport
 from tokenward.authn.client import client_info
 from tokenward.authn.middleware import mark_deprecated
 from tokenward.errors import CredentialError, ErrorCode
+from tokenward.ids import parse_id
 from tokenward.tokens.session import verify_session_token
 
 SCHEME = "X-Auth-Token"
 TOKEN_HEADER = "HTTP_X_AUTH_TOKEN"  # noqa: S105  (a header name, not a secret)
 USER_HEADER = "HTTP_X_AUTH_USERID"
 MAX_TOKEN_LENGTH = 4096
-MAX_USER_ID_DIGITS = 18  # a 64-bit id; longer is no user's
 
 
 def tuleap_challenge(error: CredentialError | None = None) -> str:
@@ -70,7 +70,7 @@ def _credentials(token: str | None, user_id: str | None) -> tuple[str, int]:
         raise _malformed("Malformed token. No token was given.")
     if len(token) > MAX_TOKEN_LENGTH or not token.isascii() or not token.isprintable():
         raise _malformed("Malformed token.")
-    digits = user_id.isascii() and user_id.isdigit() and len(user_id) <= MAX_USER_ID_DIGITS
-    if not digits:
+    owner_id = parse_id(user_id)
+    if owner_id is None:
         raise _malformed("Invalid X-Auth-UserId header. A user id is a number, digits only.")
-    return token, int(user_id)
+    return token, owner_id

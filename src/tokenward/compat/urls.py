@@ -14,6 +14,7 @@ from tokenward.compat.targetprocess import (
 from tokenward.compat.trialgrid import DeleteTokensView, ObtainTokenView
 from tokenward.compat.tuleap import TuleapTokensView, TuleapTokenView
 from tokenward.compat.youtrack import AdminProjectsView
+from tokenward.ids import ID_PATTERN
 from tokenward.tracker.views import UserViewSet
 
 LIST = {"get": "list"}
@@ -54,7 +55,7 @@ urlpatterns = [
     # YouTrack: a project id is "0-<number>"; the bare number is accepted too.
     re_path(r"^api/admin/projects/?$", AdminProjectsView.as_view(LIST), name="yt-projects"),
     re_path(
-        r"^api/admin/projects/(?:0-)?(?P<pk>[0-9]{1,18})/?$",
+        rf"^api/admin/projects/(?:0-)?(?P<pk>{ID_PATTERN})/?$",
         AdminProjectsView.as_view(DETAIL),
         name="yt-project",
     ),

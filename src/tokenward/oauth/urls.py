@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from tokenward.ids import ID_PATTERN
 from tokenward.oauth import api, views
 
 app_name = "oauth"
@@ -17,7 +18,7 @@ api_urlpatterns = [
     path("oauth-applications", api.ApplicationListView.as_view(), name="oauth-applications"),
     path("oauth-authorizations", api.AuthorizationListView.as_view(), name="oauth-authorizations"),
     re_path(
-        r"^oauth-authorizations/(?P<application_id>[0-9]{1,18})$",
+        rf"^oauth-authorizations/(?P<application_id>{ID_PATTERN})$",
         api.AuthorizationDetailView.as_view(),
         name="oauth-authorization",
     ),

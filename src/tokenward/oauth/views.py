@@ -20,6 +20,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from rest_framework.request import Request
 
 from tokenward.authn.client import client_info
+from tokenward.ids import parse_id
 from tokenward.oauth import services
 from tokenward.tracker.models import Project
 from tokenward.web.cookieless import CookielessView
@@ -167,9 +168,8 @@ def _posted_project(value: str) -> Project | None:
     """Return the project a registration names; None for none. A bad id is a bad request."""
     if not value:
         return None
-    project = None
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        project = Project.objects.filter(pk=int(value)).first()
+    project_id = parse_id(value)
+    project = None if project_id is None else Project.objects.filter(pk=project_id).first()
     if project is None:
         raise services.ApplicationRequestError("project", "There is no such project.")
     return project

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from tokenward.accounts.models import User
 from tokenward.authn.client import client_info
+from tokenward.ids import ID_PATTERN
 from tokenward.tokens import offline
 from tokenward.tokens.models import OfflineToken
 from tokenward.tokens.serializers import (
@@ -43,7 +44,7 @@ def visible_offline_token(caller: User, token_id: int) -> OfflineToken:
 class OfflineTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
     """Offline refresh tokens (``two_``): made at ``/auth/offline-token``, never expiring."""
 
-    lookup_value_regex = "[0-9]{1,18}"
+    lookup_value_regex = ID_PATTERN
 
     @extend_schema(
         parameters=[USER, FIELDS_PARAMETER],

@@ -20,6 +20,7 @@ from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
 from tokenward.authn.client import client_info
 from tokenward.errors import ErrorCode
+from tokenward.ids import ID_PATTERN
 from tokenward.tokens import personal
 from tokenward.tokens.errors import TokenNotLiveError, TokenRequestError, TokensNotPermittedError
 from tokenward.tokens.models import OfflineToken, PersonalAccessToken
@@ -122,7 +123,7 @@ def revoke_all_reply(request: Request, revoke_all: Callable[..., int]) -> Respon
 class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
     """Personal access tokens (``twp_``): the secret is shown once, in the creation reply."""
 
-    lookup_value_regex = "[0-9]{1,18}"
+    lookup_value_regex = ID_PATTERN
 
     @extend_schema(
         parameters=[USER, FIELDS_PARAMETER],

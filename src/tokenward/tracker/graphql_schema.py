@@ -14,6 +14,7 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 from strawberry.types import ExecutionContext
 
 from tokenward.accounts.models import User
+from tokenward.ids import parse_id
 from tokenward.tracker import access
 from tokenward.tracker.models import Project, StoryState, UserStory
 from tokenward.web.unavailable import database_unavailable_cause
@@ -40,9 +41,10 @@ def viewer(info: strawberry.Info) -> User | AnonymousUser:
 
 def _parse_id(value: strawberry.ID, what: str) -> int:
     text = str(value)
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    parsed = parse_id(text)
+    if parsed is None:
         raise TrackerRequestError(f"{text[:40]!r} is not a valid {what} id.")
-    return int(text)
+    return parsed
 
 
 @strawberry_django.type(User, name="User")
