@@ -43,6 +43,20 @@ def locked_body(seconds: int) -> dict[str, str]:
     }
 
 
+# The four guesses that must get one answer and one password hash each (no enumeration).
+GUESSES = ["unknown", "wrong-password", "inactive", "inactive-wrong"]
+
+
+def guess(case: str, member, inactive) -> tuple[str, str]:
+    """Return the login and password of the guess ``case`` names (one of ``GUESSES``)."""
+    return {
+        "unknown": ("nobody-has-this-login", "whatever-1234"),
+        "wrong-password": (member.login, "not-the-password"),
+        "inactive": (inactive.login, inactive.raw_password),
+        "inactive-wrong": (inactive.login, "not-the-password"),
+    }[case]
+
+
 def stopped_clock() -> time_machine.travel:
     """A clock stopped at START; ``shift(seconds)`` on the traveller moves it."""
     return time_machine.travel(START, tick=False)

@@ -10,7 +10,9 @@ from tests.conftest import basic_header
 from tests.lockout import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
+    GUESSES,
     WINDOW,
+    guess,
     locked_body,
 )
 from tokenward.audit.models import AuditEvent
@@ -116,16 +118,11 @@ def test_an_unknown_login_is_locked_out_exactly_as_a_known_one(api, member, cloc
     assert unknown.headers["Retry-After"] == known.headers["Retry-After"]
 
 
-@pytest.mark.parametrize("case", ["unknown", "wrong-password", "inactive", "inactive-wrong"])
+@pytest.mark.parametrize("case", GUESSES)
 def test_unknown_wrong_and_inactive_get_one_answer_and_one_hash(
     case, api, member, inactive, hashes
 ):
-    login, password = {
-        "unknown": ("nobody-has-this-login", "whatever-1234"),
-        "wrong-password": (member.login, "not-the-password"),
-        "inactive": (inactive.login, inactive.raw_password),
-        "inactive-wrong": (inactive.login, "not-the-password"),
-    }[case]
+    login, password = guess(case, member, inactive)
     hashes.clear()
 
     response = get_me(api, login, password)

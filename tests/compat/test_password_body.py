@@ -11,7 +11,9 @@ import pytest
 from tests.lockout import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
+    GUESSES,
     WINDOW,
+    guess,
     locked_body,
 )
 from tokenward.audit.models import AuditEvent
@@ -131,16 +133,11 @@ def test_a_malformed_body_is_not_a_failed_attempt(api, endpoint, member):
     assert post(api, endpoint, member.login, member.raw_password).status_code == 200
 
 
-@pytest.mark.parametrize("case", ["unknown", "wrong-password", "inactive", "inactive-wrong"])
+@pytest.mark.parametrize("case", GUESSES)
 def test_unknown_wrong_and_inactive_get_one_answer_and_one_hash(
     case, api, endpoint, member, inactive, hashes
 ):
-    login, password = {
-        "unknown": ("nobody-has-this-login", "whatever-1234"),
-        "wrong-password": (member.login, "not-the-password"),
-        "inactive": (inactive.login, inactive.raw_password),
-        "inactive-wrong": (inactive.login, "not-the-password"),
-    }[case]
+    login, password = guess(case, member, inactive)
     hashes.clear()
 
     response = post(api, endpoint, login, password)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tokenward.tokens.checks import (
@@ -9,6 +14,18 @@ from tokenward.tokens.checks import (
     check_sign_on_settings,
     check_token_settings,
 )
+
+
+def migrate_with(data_dir: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+    """Run ``tokenward migrate`` in a fresh process with these extra environment variables."""
+    return subprocess.run(
+        [sys.executable, "-m", "tokenward.cli", "migrate"],
+        env={**os.environ, "TOKENWARD_DATA_DIR": str(data_dir), **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_shipped_settings_pass():
@@ -36,23 +53,7 @@ def test_a_bad_value_is_named(settings, name, value, check_id):
 
 
 def test_a_bad_environment_value_stops_the_server_with_a_clear_message(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "TOKENWARD_DATA_DIR": str(tmp_path),
-        "TOKENWARD_PERSONAL_TOKEN_MAX_DAYS": "ninety",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "tokenward.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = migrate_with(tmp_path, TOKENWARD_PERSONAL_TOKEN_MAX_DAYS="ninety")
 
     assert result.returncode != 0
     assert "PERSONAL_TOKEN_MAX_DAYS" in result.stderr
@@ -124,23 +125,10 @@ def test_every_bad_sign_on_value_is_reported_at_once(settings):
 
 
 def test_a_bad_trusted_proxy_in_the_environment_stops_the_server(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "TOKENWARD_DATA_DIR": str(tmp_path),
-        "TOKENWARD_SSO_HEADER": "X-Remote-User",
-        "TOKENWARD_SSO_TRUSTED_PROXIES": "10.0.0.5, proxy.local",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "tokenward.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = migrate_with(
+        tmp_path,
+        TOKENWARD_SSO_HEADER="X-Remote-User",
+        TOKENWARD_SSO_TRUSTED_PROXIES="10.0.0.5, proxy.local",
     )
 
     assert result.returncode != 0
@@ -197,23 +185,7 @@ def test_every_bad_trusted_proxy_is_reported_and_sign_on_is_not_blamed(settings)
 
 
 def test_a_bad_trusted_proxy_in_the_environment_stops_the_server_before_migrating(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "TOKENWARD_DATA_DIR": str(tmp_path),
-        "TOKENWARD_TRUSTED_PROXIES": "10.0.0.5, 0.0.0.0/0",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "tokenward.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = migrate_with(tmp_path, TOKENWARD_TRUSTED_PROXIES="10.0.0.5, 0.0.0.0/0")
 
     assert result.returncode != 0
     assert "tokenward.E024" in result.stderr

@@ -10,7 +10,9 @@ from django.test import Client
 from tests.lockout import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
+    GUESSES,
     WINDOW,
+    guess,
     locked_body,
 )
 from tests.web.conftest import csrf_token
@@ -93,14 +95,9 @@ def test_a_missing_password_is_not_a_failed_attempt(member, hashes):
     assert log_in(member.login, member.raw_password).status_code == 302
 
 
-@pytest.mark.parametrize("case", ["unknown", "wrong-password", "inactive", "inactive-wrong"])
+@pytest.mark.parametrize("case", GUESSES)
 def test_unknown_wrong_and_inactive_get_one_answer_and_one_hash(case, member, inactive, hashes):
-    login, password = {
-        "unknown": ("nobody-has-this-login", "whatever-1234"),
-        "wrong-password": (member.login, "not-the-password"),
-        "inactive": (inactive.login, inactive.raw_password),
-        "inactive-wrong": (inactive.login, "not-the-password"),
-    }[case]
+    login, password = guess(case, member, inactive)
     hashes.clear()
 
     response = log_in(login, password)
