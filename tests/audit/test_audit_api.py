@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.audit.events import at, record_at
+from tests.audit.events import at, march_events, record_at
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.audit.services import ClientInfo
 from tokenward.credentials import format as token_format
@@ -35,44 +35,17 @@ INVALID = {"detail": "The request is invalid; see errors.", "code": "invalid"}
 @pytest.fixture
 def events(admin, member, outsider) -> dict[str, AuditEvent]:
     """Six events on six days, oldest first: issues, failures and a revocation."""
-    web = ClientInfo(method="web", address="198.51.100.1", user_agent="Firefox")
-    return {
-        "issued": record_at(at(1), Action.ISSUED, credential_id=7, actor=member, subject=member),
-        "failed": record_at(
-            at(2),
-            Action.FAILED,
-            credential_id=7,
-            subject=member,
-            reason="token_revoked",
-            client=ClientInfo(method="bearer", address="203.0.113.9", user_agent="python"),
-        ),
-        "revoked": record_at(
-            at(3), Action.REVOKED, credential_id=7, actor=admin, subject=member, client=web
-        ),
-        "cli": record_at(
-            at(4),
-            Action.ISSUED,
-            credential_id=8,
-            actor=outsider,
-            subject=outsider,
-            client=ClientInfo(method="cli"),
-        ),
-        "unknown": record_at(
-            at(5),
-            Action.FAILED,
-            reason="invalid_token",
-            client=ClientInfo(method="token", address="2001:db8::1"),
-        ),
-        "session": record_at(
-            at(6),
-            Action.ISSUED,
-            credential_kind="session",
-            credential_id=3,
-            actor=admin,
-            subject=admin,
-            client=web,
-        ),
-    }
+    events = march_events(admin, member, outsider)
+    events["session"] = record_at(
+        at(6),
+        Action.ISSUED,
+        credential_kind="session",
+        credential_id=3,
+        actor=admin,
+        subject=admin,
+        client=ClientInfo(method="web", address="198.51.100.1", user_agent="Firefox"),
+    )
+    return events
 
 
 def ids(response) -> list[int]:
@@ -94,7 +67,7 @@ def test_administrator_reads_every_event_newest_first(as_basic, admin, events):
     assert ids(response) == newest_first(events, *events)
     assert body["results"][3] == {
         "id": events["revoked"].pk,
-        "at": "2026-03-03T10:00:00Z",
+        "at": "2026-03-03T23:00:00Z",
         "action": "revoked",
         "actor": "boss",
         "subject": "mwhite",

