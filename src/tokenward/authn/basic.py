@@ -42,7 +42,7 @@ def parse_basic_credentials(header: str) -> tuple[str, str]:
     """
     if len(header) > MAX_HEADER_LENGTH:
         raise _malformed("Invalid Basic header. The header is too long.")
-    parts = header.split()
+    parts = [part for part in header.split(" ") if part]  # spaces only (RFC 7235): no tabs
     if len(parts) != 2:
         raise _malformed(
             "Invalid Basic header. The credentials must be one base64 string after 'Basic'."

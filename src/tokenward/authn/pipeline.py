@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from tokenward import metrics
 from tokenward.accounts.models import User
-from tokenward.authn.base import AuthInfo, Transport, invalid_request
+from tokenward.authn.base import AuthInfo, CredentialFailed, Transport, invalid_request
 from tokenward.authn.basic import BasicAuthentication
 from tokenward.authn.query import query_credentials
 from tokenward.authn.scopes import enforce_scope
@@ -23,6 +23,31 @@ from tokenward.authn.tokens import (
     TokenSchemeAuthentication,
 )
 from tokenward.authn.tuleap import TuleapTokenAuthentication
+from tokenward.errors import CredentialError, ErrorCode
+
+UNUSABLE_AUTHORIZATION = (
+    "The Authorization header cannot be used. Send 'Basic', 'Bearer' or 'Token', one space "
+    "and the credential."
+)
+
+
+class UnusableAuthorization(Transport):
+    """An ``Authorization`` header no transport takes: a foreign scheme (``Digest``), a
+    scheme glued to its value by a tab, an empty header.
+
+    Invalid credentials fail even where anonymous requests may read (Tuleap): such a
+    request is refused with the pipeline's challenge, never served as anonymous. The
+    detail names neither the scheme nor the value, which may be a secret sent by mistake.
+    """
+
+    method = "authorization"
+
+    def authenticate(self, request: Request) -> tuple[User, AuthInfo] | None:
+        # No challenge of its own: DRF answers with the pipeline's, naming every scheme.
+        raise CredentialFailed(
+            CredentialError(ErrorCode.INVALID_CREDENTIALS, UNUSABLE_AUTHORIZATION)
+        )
+
 
 # Stateless: one instance of each serves every request.
 _TRANSPORTS: tuple[Transport, ...] = (
@@ -45,6 +70,8 @@ _BY_HEADER = tuple((key, t) for t in _EXPLICIT for key in t.headers)
 _HEADER_KEYS = frozenset(key for key, _ in _BY_HEADER)
 _BY_QUERY = tuple((t.query_parameter, t) for t in _EXPLICIT if t.query_parameter)
 _ORDER = {t: i for i, t in enumerate(_TRANSPORTS)}
+_UNUSABLE = UnusableAuthorization()
+_ORDER[_UNUSABLE] = -1
 
 
 def transports() -> Sequence[Transport]:
@@ -62,10 +89,9 @@ def presented_transports(request: Request) -> list[Transport]:
     meta = django_request.META
     found: list[Transport] = []
     header = meta.get("HTTP_AUTHORIZATION")
-    if header:
-        by_scheme = _BY_SCHEME.get(header.partition(" ")[0].lower())
-        if by_scheme is not None:
-            found.append(by_scheme)
+    if header is not None:
+        # RFC 7235: the scheme, then spaces; a tab or nothing after a foreign word is unusable.
+        found.append(_BY_SCHEME.get(header.partition(" ")[0].lower(), _UNUSABLE))
     if not _HEADER_KEYS.isdisjoint(meta):  # one pass in C over the request's few keys
         for key, transport in _BY_HEADER:
             if key in meta and transport not in found:

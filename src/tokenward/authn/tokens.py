@@ -86,14 +86,16 @@ class AuthorizationSchemeTransport(TokenTransport):
         scheme, _, rest = header.partition(" ")
         if scheme.lower() != self.authorization_scheme:
             return None
-        parts = rest.split()
-        if len(parts) != 1:
-            problem = "No token was given" if not parts else "The token must not contain spaces"
+        # Spaces only (RFC 6750 §2.1: 1*SP): a tab or other whitespace stays in the value,
+        # where the verifier refuses it as malformed rather than trimming it away.
+        value = rest.strip(" ")
+        if not value or " " in value:
+            problem = "No token was given" if not value else "The token must not contain spaces"
             error = CredentialError(
                 ErrorCode.MALFORMED_TOKEN, f"Invalid {self.scheme} header. {problem}."
             )
             raise CredentialFailed(error, bearer_challenge(error, self.scheme))
-        return parts[0]
+        return value
 
 
 class BearerTokenAuthentication(AuthorizationSchemeTransport):
