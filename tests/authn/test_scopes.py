@@ -178,13 +178,10 @@ def test_write_token_cannot_read_a_private_project_its_owner_is_not_in(
     listed = send(transport, write_token, path="/api/projects")
     changed = send(transport, write_token, f"/api/stories/{hidden.id}", "patch", {"name": "Mine"})
 
-    assert project.status_code == 403
-    assert project.json() == {
-        "detail": "You do not have access to this resource.",
-        "code": "permission_denied",
-    }
+    assert project.status_code == 404  # missing to it, as to its owner
+    assert project.json() == {"detail": "No Project matches the given query.", "code": "not_found"}
     assert "Closed" not in {p["name"] for p in listed.json()}
-    assert changed.status_code == 403
+    assert changed.status_code == 404
     hidden.refresh_from_db()
     assert hidden.name == "Hidden"
 

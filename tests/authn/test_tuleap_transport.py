@@ -308,7 +308,7 @@ def test_success_on_users_me(member):
 def test_success_on_the_seed_path_projects_id(member, private_project):
     issued = issue(member)
     path = f"/api/projects/{private_project.id}"
-    assert APIClient().get(path).status_code == 401
+    assert APIClient().get(path).status_code == 404  # missing to whoever may not read it
 
     response = send_issued(issued, path=path)
 

@@ -105,13 +105,13 @@ def test_collection_xml_is_user_story_elements_inside_user_stories(as_basic, mem
     assert children(root[1])["EntityState"].get("Name") == "In Progress"
 
 
-def test_non_member_reading_a_private_story_is_403(as_basic, outsider, stories):
+def test_non_member_reading_a_private_story_is_404_as_a_missing_one(as_basic, outsider, stories):
     response = as_basic(outsider).get(f"{STORIES}{stories['private'].id}", **JSON)
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert response.json() == {
-        "detail": "You do not have access to this resource.",
-        "code": "permission_denied",
+        "detail": "No UserStory matches the given query.",
+        "code": "not_found",
     }
 
 

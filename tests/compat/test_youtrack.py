@@ -91,14 +91,13 @@ def test_non_member_lists_only_public_projects(as_basic, outsider, private_proje
     assert response.json() == [{"id": f"0-{public_project.id}"}]
 
 
-def test_non_member_reading_a_private_project_is_403(as_basic, outsider, private_project):
+def test_non_member_reading_a_private_project_is_404_as_a_missing_one(
+    as_basic, outsider, private_project
+):
     response = as_basic(outsider).get(f"{PROJECTS}/0-{private_project.id}")
 
-    assert response.status_code == 403
-    assert response.json() == {
-        "detail": "You do not have access to this resource.",
-        "code": "permission_denied",
-    }
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No Project matches the given query.", "code": "not_found"}
 
 
 def test_administrator_lists_every_project(

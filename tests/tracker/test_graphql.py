@@ -314,14 +314,16 @@ def test_admin_creates_a_story_in_any_project(as_basic, admin, make_project):
 
 
 def test_outsider_cannot_create_a_story(as_basic, outsider, private_project, public_project):
-    for project in (private_project, public_project):
+    # A private project is missing to an outsider; a public one is there, but not theirs.
+    for project, message in (
+        (private_project, f"There is no project with id {private_project.id}."),
+        (public_project, "You do not have permission to change stories of this project."),
+    ):
         status, body = gql(as_basic(outsider), CREATE, projectId=project.id, name="Intruder")
 
         assert status == 200
         assert body["data"] is None
-        assert error_messages(body) == [
-            "You do not have permission to change stories of this project."
-        ]
+        assert error_messages(body) == [message]
     assert not UserStory.objects.exists()
 
 
@@ -374,7 +376,7 @@ def test_outsider_cannot_update_a_story(as_basic, outsider, stories):
 
     _, body = gql(as_basic(outsider), UPDATE, id=story.id, name="Defaced")
 
-    assert error_messages(body) == ["You do not have permission to change stories of this project."]
+    assert error_messages(body) == [f"There is no user story with id {story.id}."]
     story.refresh_from_db()
     assert story.name == "Secret story"
 

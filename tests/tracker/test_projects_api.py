@@ -75,17 +75,16 @@ def test_project_detail_has_the_full_representation(as_basic, member, private_pr
     assert body["members"] == [{"id": member.id, "login": "mwhite", "name": "Mary White"}]
 
 
-def test_private_project_is_401_for_anonymous_and_403_for_outsiders(
+def test_private_project_is_404_for_anonymous_and_outsiders_as_a_missing_one(
     api, as_basic, outsider, private_project
 ):
+    # Every door, as a table: tests/tracker/test_private_projects.py.
     anonymous = api.get(f"/api/projects/{private_project.id}")
     stranger = as_basic(outsider).get(f"/api/projects/{private_project.id}")
 
-    assert anonymous.status_code == 401
-    assert anonymous.json()["code"] == "not_authenticated"
-    assert "WWW-Authenticate" in anonymous.headers
-    assert stranger.status_code == 403
-    assert stranger.json()["code"] == "permission_denied"
+    missing = {"detail": "No Project matches the given query.", "code": "not_found"}
+    assert (anonymous.status_code, anonymous.json()) == (404, missing)
+    assert (stranger.status_code, stranger.json()) == (404, missing)
 
 
 def test_unknown_project_is_404_json(as_basic, admin):

@@ -116,11 +116,11 @@ def test_story_detail(as_basic, member, stories, private_project):
     assert body["state"] == "open"
 
 
-def test_private_story_is_401_anonymous_and_403_outsider(api, as_basic, outsider, stories):
+def test_private_story_is_404_to_anonymous_and_outsiders(api, as_basic, outsider, stories):
     url = f"/api/stories/{stories['private'].id}"
 
-    assert api.get(url).status_code == 401
-    assert as_basic(outsider).get(url).status_code == 403
+    assert api.get(url).status_code == 404
+    assert as_basic(outsider).get(url).status_code == 404
 
 
 def test_member_creates_a_story_owned_by_themselves(as_basic, member, private_project):
@@ -191,7 +191,9 @@ def test_member_cannot_move_a_story_into_a_project_they_do_not_belong_to(as_basi
         f"/api/stories/{stories['private'].id}", {"project_id": hidden_project.id}, format="json"
     )
 
-    assert response.status_code == 403
+    # A project the member may not read is missing to it: an invalid id, not a 403.
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["project_id"]
     stories["private"].refresh_from_db()
     assert stories["private"].project.short_name == "SEC"
 

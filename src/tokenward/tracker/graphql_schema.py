@@ -176,7 +176,8 @@ def _clean_state(state: str) -> str:
 
 def _writable_project(user: User, project_id: strawberry.ID) -> Project:
     pk = _parse_id(project_id, "project")
-    project = Project.objects.filter(pk=pk).first()
+    # A project the user may not read is missing to it, as in the REST API.
+    project = access.visible_projects(user).filter(pk=pk).first()
     if project is None:
         raise TrackerRequestError(f"There is no project with id {pk}.")
     if not access.can_write_stories(user, project):
@@ -186,7 +187,7 @@ def _writable_project(user: User, project_id: strawberry.ID) -> Project:
 
 def _writable_story(user: User, story_id: strawberry.ID) -> UserStory:
     pk = _parse_id(story_id, "story")
-    story = UserStory.objects.select_related("project", "owner").filter(pk=pk).first()
+    story = access.visible_stories(user).filter(pk=pk).first()
     if story is None:
         raise TrackerRequestError(f"There is no user story with id {pk}.")
     if not access.can_write_stories(user, story.project):

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import AccountType, Role, User
+from tokenward.tracker import access
 from tokenward.tracker.models import Project, StoryState, UserStory
 
 
@@ -128,12 +129,19 @@ class ProjectSerializer(serializers.ModelSerializer):
         return f"projects/{project.id}"
 
 
+class VisibleProjectField(serializers.PrimaryKeyRelatedField):
+    """A project id, looked up among the projects the caller may read: one it may not read
+    is answered as a missing one ("Invalid pk"), never as a 403 that tells it exists."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return access.visible_projects(request.user) if request else Project.objects.none()
+
+
 class UserStorySerializer(serializers.ModelSerializer):
     project = ProjectRefSerializer(read_only=True)
     owner = UserRefSerializer(read_only=True, allow_null=True)
-    project_id = serializers.PrimaryKeyRelatedField(
-        source="project", queryset=Project.objects.all(), write_only=True
-    )
+    project_id = VisibleProjectField(source="project", write_only=True)
     owner_id = serializers.PrimaryKeyRelatedField(
         source="owner",
         queryset=User.objects.all(),

@@ -64,12 +64,6 @@ class ReadPublicWriteAuthenticated(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated)
 
 
-def _deny_read(request: Request) -> exceptions.APIException:
-    if not request.user.is_authenticated:
-        return exceptions.NotAuthenticated()
-    return exceptions.PermissionDenied("You do not have access to this resource.")
-
-
 @extend_schema_view(
     list=extend_schema(parameters=[FIELDS_PARAMETER]),
     retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
@@ -130,9 +124,10 @@ class ProjectViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
         return access.visible_projects(self.request.user).prefetch_related("members")
 
     def get_object(self) -> Project:
-        project = get_object_or_404(Project, pk=self.kwargs["pk"])
-        if not access.can_read_project(self.request.user, project):
-            raise _deny_read(self.request)
+        # A project the caller may not read is missing to it: the same 404, not a 403.
+        project = get_object_or_404(
+            access.visible_projects(self.request.user), pk=self.kwargs["pk"]
+        )
         changing = self.request.method not in permissions.SAFE_METHODS
         if changing and not access.can_manage_projects(self.request.user):
             raise exceptions.PermissionDenied("Only administrators change projects.")
@@ -172,11 +167,8 @@ class UserStoryViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
         return stories
 
     def get_object(self) -> UserStory:
-        story = get_object_or_404(
-            UserStory.objects.select_related("project", "owner"), pk=self.kwargs["pk"]
-        )
-        if not access.can_read_project(self.request.user, story.project):
-            raise _deny_read(self.request)
+        # A story of a project the caller may not read is missing to it, as the project is.
+        story = get_object_or_404(access.visible_stories(self.request.user), pk=self.kwargs["pk"])
         if self.request.method not in permissions.SAFE_METHODS:
             self._check_write(story.project)
         return story
