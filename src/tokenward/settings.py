@@ -6,7 +6,7 @@ import os
 
 import dj_database_url
 
-from tokenward.datadir import data_dir, read_or_create_key
+from tokenward.datadir import data_dir, protect_sqlite_database, read_or_create_key
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -99,6 +99,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # An unreachable database answers 503 within seconds, not after the system's TCP timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    protect_sqlite_database(str(DATABASES["default"]["NAME"]))  # 0600, -wal and -shm too
     # WAL lets several gunicorn workers read while one writes; a busy timeout instead of
     # "database is locked" errors under concurrent writes.
     DATABASES["default"]["OPTIONS"] = {

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
-from django.core.checks import Error, register
+from django.conf import settings
+from django.core.checks import Error, Warning, register
 
 from tokenward.conf import setting
+from tokenward.datadir import loose_data_dir_warning
 from tokenward.networks import parse_network
 
 
@@ -192,3 +195,12 @@ def check_leak_report_settings(app_configs: Any = None, **kwargs: Any) -> list[E
             id="tokenward.E030",
         )
     ]
+
+
+@register()
+def check_data_dir_mode(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Warn when other users may open the data folder: it is left as found, since an
+    operator may share it on purpose, but it holds the keys and the SQLite database."""
+    if (sentence := loose_data_dir_warning(Path(settings.DATA_DIR))) is None:
+        return []
+    return [Warning(sentence, id="tokenward.W050")]
