@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from types import SimpleNamespace
 
 import pytest
@@ -9,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tokenward.accesslog import RedactingLogger
-from tokenward.redaction import REDACTED, redact_query, redact_uri
+from tokenward.redaction import (
+    REDACTED,
+    TEXT_FILTER,
+    redact_every_handler,
+    redact_query,
+    redact_text,
+    redact_uri,
+)
 
 
 @pytest.mark.parametrize(
@@ -135,3 +144,92 @@ def test_the_log_filter_redacts_paths_in_record_arguments():
     assert RedactingFilter().filter(record) is True
     assert "secretvalue" not in record.getMessage()
     assert "twp_other" not in record.getMessage()
+
+
+# --- Free-form log messages: every handler of every logger ------------------------------------
+
+_TOKEN = "twp_" + "Q" * 30 + "R" * 6
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            f"Invalid HTTP request line: 'GET /api/stories/?access_token={_TOKEN}\u00c3\u00a9 "
+            "HTTP/1.1'",
+            f"Invalid HTTP request line: 'GET /api/stories/?access_token={REDACTED} HTTP/1.1'",
+        ),
+        (
+            "Invalid HTTP Version: 'b?token=YWRtaW46c2lnbmF0dXJl HTTP/1.1'",
+            f"Invalid HTTP Version: 'b?token={REDACTED} HTTP/1.1'",
+        ),
+        ("GET /x?access%5Ftoken=abc&take=1", f"GET /x?access%5Ftoken={REDACTED}&take=1"),
+        ("GET /x?%74oken=abc", f"GET /x?%74oken={REDACTED}"),
+        (
+            "GET /login/?next=/p%3Faccess_token%3Dabc%26x%3D1&y=2",
+            f"GET /login/?next=/p%3Faccess_token%3D{REDACTED}&y=2",
+        ),
+        ("next=/p%253Ftoken%253Dabc", f"next=/p%253Ftoken%253D{REDACTED}"),
+        (f"Header: {_TOKEN}", f"Header: {REDACTED}"),
+        (f"/api/tokens/tws_{'x' * 36}", f"/api/tokens/{REDACTED}"),
+        ("Authorization: Bearer abc.def", f"Authorization: Bearer {REDACTED}"),
+        ("Authorization: Basic dXNlcjpwYXNz", f"Authorization: Basic {REDACTED}"),
+        ("jwt eyJhbGciOi.eyJzdWIiOi.c2ln seen", f"jwt {REDACTED} seen"),
+        (f'127.0.0.1 "GET /x?access_token={REDACTED} HTTP/1.1" 400 0 0ms', None),
+        ("csrf_token=keep token_type=keep mytoken=keep 50% done", None),
+    ],
+)
+def test_credentials_in_a_free_form_log_message_are_redacted(message, expected):
+    assert redact_text(message) == (message if expected is None else expected)
+
+
+@pytest.mark.parametrize("name", ["", "gunicorn.error", "gunicorn.access", "django", "tokenward"])
+def test_a_log_record_with_a_raw_request_line_is_redacted_by_every_handler(name):
+    """Whatever logger writes it, a handler that logging set up writes no credential."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        redact_every_handler()
+        logger.error("Invalid request: %r", f"GET /a b?access_token={_TOKEN} HTTP/1.1")
+    finally:
+        logger.removeHandler(handler)
+
+    assert _TOKEN not in stream.getvalue()
+    assert f"access_token={REDACTED}" in stream.getvalue()
+
+
+def test_django_start_up_put_the_text_filter_on_every_configured_handler():
+    handlers = [*logging.getLogger().handlers, *logging.getLogger("django").handlers]
+
+    assert handlers
+    assert all(TEXT_FILTER in handler.filters for handler in handlers)
+
+
+def test_gunicorn_logger_filters_its_error_and_access_handlers():
+    from gunicorn.config import Config
+
+    log = RedactingLogger(Config())
+
+    handlers = [*log.error_log.handlers, *log.access_log.handlers]
+    assert handlers
+    assert all(TEXT_FILTER in handler.filters for handler in handlers)
+
+
+def test_a_traceback_holding_a_token_is_redacted():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(TEXT_FILTER)
+    logger = logging.getLogger("tokenward.test_traceback")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError(f"bad value {_TOKEN}")
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+
+    assert "ValueError: bad value" in stream.getvalue()
+    assert _TOKEN not in stream.getvalue()

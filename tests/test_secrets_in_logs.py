@@ -14,6 +14,7 @@ import html
 import re
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -303,6 +304,56 @@ def test_a_raw_cr_lf_in_a_header_cannot_start_a_log_line(server):
         assert answer.startswith(b"HTTP/1.1 4"), answer[:80]
 
     assert not _forged_lines(live)
+
+
+def _malformed_request_lines(secret: str, service: str) -> list[bytes]:
+    """Request lines gunicorn cannot parse, each carrying a credential, as an attacker (or a
+    careless client) sends them: raw spaces, raw UTF-8, control bytes, encoded names."""
+    return [
+        f"GET /api/stories/?access_token={secret}\u00e9 HTTP/1.1".encode(),
+        f"GET /api/my stories/?access_token={secret} HTTP/1.1".encode(),
+        f"GET /api/stories/?access_token={secret}\x01 HTTP/1.1".encode(),
+        f"GET /api/v1/UserStories/?token={service}\x7f HTTP/1.1".encode(),
+        f"GET /api/v1/User Stories/?take=1&token={service} HTTP/1.1".encode(),
+        f"GET /a b?access%5Ftoken={service} HTTP/1.1".encode(),
+        f"GET /login/?next=/p%3Faccess_token%3D{service}\u00e9 HTTP/1.1".encode(),
+        f"GET /api/tokens/{secret}\u00e9 HTTP/1.1".encode(),
+        f"G\x01ET /api/stories/?access_token={secret} HTTP/1.1".encode(),
+    ]
+
+
+@pytest.mark.live
+def test_malformed_request_line_with_a_token_is_redacted_in_the_servers_error_log(server):
+    live, _password = server
+    port = int(live.url.rsplit(":", 1)[1])
+    secret = generate(TokenType.PERSONAL)
+    # A Targetprocess service token has no prefix: only its parameter's name gives it away.
+    service = base64.b64encode(f"admin:{secrets.token_hex(20)}".encode()).decode().rstrip("=")
+    for line in _malformed_request_lines(secret, service):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400"), (line, answer[:80])
+
+    output = _wait_for(live, "Invalid request", count=9)
+    assert secret not in output
+    assert secret[4:20] not in output
+    assert service not in output
+    assert service[:16] not in output
+    refused = [line for line in output.splitlines() if "Invalid request" in line]
+    assert len(refused) >= 9, refused  # logged, not swallowed
+    assert sum(REDACTED_MARK in line for line in refused) >= 7
+
+
+REDACTED_MARK = "[REDACTED]"
+
+
+def _wait_for(live: Server, text: str, count: int, seconds: float = 5.0) -> str:
+    """Return the server's output once ``text`` appears ``count`` times in it (or time is up)."""
+    deadline = time.monotonic() + seconds
+    while (output := live.output()).count(text) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return output
 
 
 def _forged_lines(live: Server) -> list[str]:

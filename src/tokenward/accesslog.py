@@ -6,14 +6,22 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from tokenward.redaction import redact_query, redact_uri
+from tokenward.redaction import redact_every_handler, redact_query, redact_uri
 
 # Atoms that hold a bare query string; any other atom holding a "?" is treated as a URL.
 _QUERY_ATOMS = {"q", "{query_string}e"}
 
 
 class RedactingLogger(Logger):
-    """Rewrites every atom that can hold a URL or a query: whatever the log format names."""
+    """Rewrites every atom that can hold a URL or a query: whatever the log format names.
+
+    Its error log too: every handler it sets up gets the text filter, which redacts the raw
+    request lines gunicorn writes when it cannot parse them.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        redact_every_handler()
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
         atoms = super().atoms(resp, req, environ, request_time)

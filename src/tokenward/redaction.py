@@ -10,10 +10,12 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote, unquote_plus
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, QueryDict
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from tokenward.conf import setting
+from tokenward.conf import DEFAULTS, setting
+from tokenward.credentials.format import TokenType
 
 REDACTED = "[REDACTED]"
 _NESTING = 3  # how many times a value is decoded when looking for an embedded credential
@@ -146,3 +148,97 @@ class CredentialExceptionReporter(ExceptionReporter):
             shown.path_info, shown.path = redact_path(shown.path_info), redact_path(shown.path)
             data["request"] = shown
         return data
+
+
+# --- Every log line, whatever wrote it --------------------------------------------------------
+
+# A tokenward token anywhere (its prefix makes it recognisable: credentials/format.py), a JWT,
+# or the value after an HTTP authentication scheme.
+_SECRET_SHAPES = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{'|'.join(t.value for t in TokenType)})_[^\s'\"&;,<>]*"
+    r"|(?<![A-Za-z0-9])eyJ[\w-]*\.[\w-]*\.[\w-]*"
+    r"|(?<=\bBasic )[^\s'\"]+|(?<=\bBearer )[^\s'\"]+"
+)
+# ``name=`` with the separator raw or percent-encoded (once or more): ``%3D``, ``%253D``.
+_ASSIGNMENT = re.compile(r"([\w.%\-]+?)(=|%(?:25)*3[Dd])")
+_VALUE = re.compile(r"[^\s&'\"<>]*")
+_NAME_END = re.compile(r"[?&;/=]")
+
+
+def _credential_names() -> frozenset[str]:
+    try:
+        return frozenset(setting("QUERY_CREDENTIAL_PARAMETERS"))
+    except ImproperlyConfigured:  # gunicorn's master logs before Django is set up
+        return frozenset(DEFAULTS["QUERY_CREDENTIAL_PARAMETERS"])
+
+
+def redact_text(text: str) -> str:
+    """Return ``text``, a free-form log message, with every credential-looking value replaced.
+
+    Catches tokenward tokens and JWTs anywhere, and the value of a credential parameter
+    (``access_token=``, ``token=``) whatever surrounds it: a request line that gunicorn
+    could not parse (raw spaces, raw UTF-8, control characters), a name or an ``=``
+    percent-encoded, a credential embedded in another parameter's value.
+    """
+    text = _SECRET_SHAPES.sub(REDACTED, text)
+    if "=" not in text and "%" not in text:
+        return text
+    names = _credential_names()
+    out: list[str] = []
+    position = 0
+    for match in _ASSIGNMENT.finditer(text):
+        if match.start() < position:
+            continue  # inside a value already redacted
+        name = match.group(1)
+        for _ in range(_NESTING):
+            name = unquote(name)
+        if _NAME_END.split(name)[-1].lower() not in names:
+            continue  # a value may embed a credential: keep scanning inside it
+        value_end = _VALUE.match(text, match.end()).end()
+        out.append(text[position : match.end()])
+        out.append(REDACTED)
+        position = value_end
+    if not out:
+        return text
+    out.append(text[position:])
+    return "".join(out)
+
+
+class RedactingTextFilter(logging.Filter):
+    """A handler filter: the whole message of every record, and its traceback, redacted.
+
+    Installed on every handler (``redact_every_handler``), so no logger escapes it: gunicorn
+    writes the raw request line it could not parse to its error log, which no URL-aware
+    redaction sees.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
+        return True
+
+
+TEXT_FILTER = RedactingTextFilter()
+
+
+def redact_every_handler() -> None:
+    """Add ``TEXT_FILTER`` to every handler of every logger configured so far, root included.
+
+    Called once logging is configured: by Django's start-up (``authn`` app) and by
+    gunicorn's logger set-up (``accesslog.RedactingLogger``), master and workers.
+    """
+    manager = logging.Logger.manager
+    loggers = [logging.getLogger()]
+    loggers += [lg for lg in list(manager.loggerDict.values()) if isinstance(lg, logging.Logger)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if TEXT_FILTER not in handler.filters:
+                handler.addFilter(TEXT_FILTER)
