@@ -1,5 +1,5 @@
 """tokenward's OAuth2 validator: one refresh token yields at most one new pair, even in parallel;
-and a replayed authorization code revokes what it issued."""
+a replayed authorization code revokes what it issued; redirect URIs read alike everywhere."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from tokenward.audit.services import ClientInfo
 from tokenward.authn.client import client_info
 from tokenward.oauth import codes
+from tokenward.oauth.redirects import is_unambiguous
 
 METHOD = "oauth_token"
 
@@ -66,6 +67,15 @@ class TokenwardOAuth2Validator(OAuth2Validator):
             # A parallel exchange of this code redeemed it first: revoke both pairs.
             codes.revoke_replayed_code(code, request.client, _client_of(request), also=family)
             raise errors.InvalidGrantError(request=request)
+
+    def validate_redirect_uri(
+        self, client_id: str, redirect_uri: str, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        """Refuse a redirect URI a browser may read differently from Python, even when it
+        matches one registered before that rule (``redirects.check_redirect_uri``)."""
+        if not is_unambiguous(redirect_uri):
+            return False
+        return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
 
 
 class _Headers:
