@@ -139,3 +139,49 @@ def test_loopback_http_redirect_uris_are_allowed(as_basic, admin, uri):
 
     assert reply.status_code == 201
     assert reply.json()["redirect_uris"] == [uri]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://evil.com\\@127.0.0.1/cb",
+        "https://evil.com\\@good.example/cb",
+        "https://\uff47\uff4f\uff4f\uff44.example/cb",
+        "https://evil.example%2F.good.example/cb",
+        "HTTPS://GOOD.example/cb",
+        "https://good.example/a/../cb",
+    ],
+)
+def test_registering_a_redirect_uri_a_browser_reads_differently_is_refused(as_basic, admin, uri):
+    reply = as_basic(admin).post(PATH, body(redirect_uris=[uri]), format="json")
+
+    assert reply.status_code == 400
+    data = reply.json()
+    assert data["code"] == "invalid"
+    (message,) = data["errors"]["redirect_uris"]
+    assert message.startswith("A redirect URI") or message.startswith("An http")
+    assert uri not in reply.content.decode()
+    assert not Application.objects.exists()
+    assert not AuditEvent.objects.filter(credential_kind="oauth_application").exists()
+
+
+def test_registering_on_the_page_a_redirect_uri_with_a_backslash_is_refused(
+    client, member, make_project
+):
+    project = make_project(leader=member)
+    client.force_login(member)
+
+    reply = client.post(
+        "/oauth/applications/",
+        {
+            "name": "Web app",
+            "redirect_uris": "https://web.example.com/cb http://evil.com\\@127.0.0.1/cb",
+            "client_type": "confidential",
+            "project": project.pk,
+        },
+    )
+
+    assert reply.status_code == 400
+    assert "A redirect URI must not contain a backslash." in reply.content.decode()
+    assert not Application.objects.exists()
+    assert not AuditEvent.objects.filter(credential_kind="oauth_application").exists()

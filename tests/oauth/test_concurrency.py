@@ -40,6 +40,28 @@ def live(tmp_path_factory) -> Iterator[tuple[Server, str]]:
 
 def code_flow(url: str, password: str) -> tuple[dict, tuple[str, str]]:
     """Register an app as the admin, consent in a browser session, exchange the code."""
+    code, verifier, client = authorization_code(url, password)
+    tokens = exchange(url, code, verifier, client).json()
+    return tokens, client
+
+
+def exchange(url: str, code: str, verifier: str, client: tuple[str, str]) -> httpx.Response:
+    return httpx.post(
+        url + "/oauth/token/",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+        auth=client,
+        timeout=TIMEOUT,
+    )
+
+
+def authorization_code(url: str, password: str) -> tuple[str, str, tuple[str, str]]:
+    """Register an app as the admin, consent in a browser session; return the code, its PKCE
+    verifier and the client's credentials."""
     admin = {"Authorization": basic_header("admin", password)}
     app = httpx.post(
         url + "/api/oauth-applications",
@@ -70,19 +92,7 @@ def code_flow(url: str, password: str) -> tuple[dict, tuple[str, str]]:
     form = dict(HIDDEN.findall(page.text)) | {"allow": "Authorize"}
     answer = browser.post("/oauth/authorize/", data=form, headers={"Referer": str(page.url)})
     code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
-    client = (app["client_id"], app["client_secret"])
-    tokens = httpx.post(
-        url + "/oauth/token/",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier,
-        },
-        auth=client,
-        timeout=TIMEOUT,
-    ).json()
-    return tokens, client
+    return code, verifier, (app["client_id"], app["client_secret"])
 
 
 def test_parallel_refreshes_have_one_winner_no_fork_and_no_server_error(live):
@@ -140,6 +150,49 @@ def test_parallel_refreshes_have_one_winner_no_fork_and_no_server_error(live):
         " WHERE action = 'issued' AND credential_kind = 'oauth_access_token'",
     )
     assert len(issued) == 2 == len({row[0] for row in issued}), issued
+    output = server.output()
+    assert "Traceback" not in output, output[-3000:]
+    assert not re.search(r'HTTP/1\.[01]" 5\d\d ', output), output[-3000:]
+
+
+def test_parallel_exchanges_of_one_code_leave_no_live_token_and_no_server_error(live):
+    """RFC 6749 §4.1.2 under a race: however the exchanges interleave, a code presented
+    twice leaves no usable token of its grant."""
+    server, password = live
+    url = server.url
+    code, verifier, client = authorization_code(url, password)
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda _: exchange(url, code, verifier, client), range(8)))
+
+    statuses = sorted(r.status_code for r in replies)
+    assert set(statuses) <= {200, 400} and statuses.count(400) >= 7, statuses
+    assert {r.json()["error"] for r in replies if r.status_code == 400} == {"invalid_grant"}
+    for reply in replies:
+        if reply.status_code == 200:
+            me = httpx.get(
+                url + "/api/users/me",
+                headers={"Authorization": f"Bearer {reply.json()['access_token']}"},
+                timeout=TIMEOUT,
+            )
+            assert me.status_code == 401
+    live_rows = database_rows(
+        server,
+        "SELECT r.id FROM oauth2_provider_refreshtoken r"
+        " JOIN oauth2_provider_application a ON a.id = r.application_id"
+        " WHERE a.client_id = %s AND r.revoked IS NULL",
+        (client[0],),
+    )
+    assert live_rows == []
+    assert (
+        database_rows(
+            server,
+            "SELECT t.id FROM oauth2_provider_accesstoken t"
+            " JOIN oauth2_provider_application a ON a.id = t.application_id WHERE a.client_id = %s",
+            (client[0],),
+        )
+        == []
+    )
     output = server.output()
     assert "Traceback" not in output, output[-3000:]
     assert not re.search(r'HTTP/1\.[01]" 5\d\d ', output), output[-3000:]

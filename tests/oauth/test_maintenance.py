@@ -13,6 +13,7 @@ from oauth2_provider.models import AccessToken, Grant, RefreshToken
 from oauth2_provider.settings import oauth2_settings
 
 from tests.oauth.conftest import REDIRECT_URI, authorize_query, consent, pkce_pair
+from tokenward.oauth.models import RedeemedCode
 from tokenward.tokens import maintenance
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,10 @@ def test_expired_oauth_rows_go_through_the_toolkits_clear_expired(member, make_a
         result = maintenance.clear_oauth_rows()
 
         assert result.line() == (
-            "oauth: removed 1 access tokens, 1 refresh tokens, 0 ID tokens, 1 grants"
+            "oauth: removed 1 access tokens, 1 refresh tokens, 0 ID tokens, 1 grants, "
+            "1 redeemed codes"
         )
+        assert RedeemedCode.objects.count() == 1  # the fresh pair's code, kept
         assert AccessToken.objects.count() == RefreshToken.objects.count() == 1
         assert Grant.objects.count() == 0
         assert AccessToken.objects.get().expires > timezone.now()  # the fresh pair stays

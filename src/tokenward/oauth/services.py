@@ -40,6 +40,7 @@ from tokenward.credentials import format as token_format
 from tokenward.credentials.format import MalformedTokenError, TokenType
 from tokenward.errors import CredentialError, ErrorCode
 from tokenward.oauth.models import ProjectApplication
+from tokenward.oauth.redirects import RedirectUriError, check_redirect_uri
 from tokenward.tokens.refusals import audit_refusal, check_live
 from tokenward.tokens.verified import VerifiedToken, verified_tokens
 from tokenward.tracker.models import Project
@@ -149,9 +150,14 @@ def register_application(
 
 
 def _check_redirect_uri(uri: str) -> None:
-    """Refuse a plain-HTTP redirect URI unless it is a loopback one (RFC 8252 §7.3, RFC 9700
-    §4.1.1): over HTTP anywhere else, an authorization code travels readable by the network.
-    Custom schemes and HTTPS are left to DOT's own validation."""
+    """Refuse a redirect URI that a browser may read differently from Python
+    (``redirects.check_redirect_uri``), and a plain-HTTP one unless it is a loopback one
+    (RFC 8252 §7.3, RFC 9700 §4.1.1): over HTTP anywhere else, an authorization code travels
+    readable by the network. Custom schemes and HTTPS are left to DOT's own validation."""
+    try:
+        check_redirect_uri(uri)
+    except RedirectUriError as exc:
+        raise ApplicationRequestError("redirect_uris", str(exc)) from None
     try:
         parts = urlsplit(uri)
         host = parts.hostname or ""

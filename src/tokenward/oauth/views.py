@@ -32,6 +32,19 @@ class AuthorizationView(dot_views.AuthorizationView):
 
     template_name = "oauth/authorize.html"
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Show the consent page as ``REQUEST_APPROVAL_PROMPT`` says, whatever the client asks.
+
+        DOT lets a client's ``approval_prompt=auto`` override that setting and skip consent
+        for an application already holding a token: then any page could send a user through
+        an application's authorization without the user seeing it. The parameter is dropped.
+        """
+        if "approval_prompt" in request.GET:
+            query = request.GET.copy()
+            del query["approval_prompt"]
+            request.GET = query
+        return super().get(request, *args, **kwargs)
+
 
 @method_decorator(issuing_reply, name="dispatch")
 class TokenView(dot_views.TokenView):

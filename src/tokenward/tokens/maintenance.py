@@ -29,6 +29,7 @@ from oauth2_provider.models import (
 from tokenward.accounts.models import PasswordFailureCounter
 from tokenward.audit import notifications
 from tokenward.conf import setting
+from tokenward.oauth.codes import forget_redeemed_codes
 from tokenward.tokens.models import OfflineToken, PersonalAccessToken, SessionToken
 from tokenward.tokens.offline import revoke_offline_token
 from tokenward.tokens.personal import revoke_personal_token
@@ -214,6 +215,7 @@ def clear_oauth_rows(*, dry_run: bool = False) -> StepResult:
     The toolkit's own rules and settings apply (``REFRESH_TOKEN_EXPIRE_SECONDS``,
     ``CLEAR_EXPIRED_TOKENS_BATCH_SIZE``): a revoked refresh token is kept until it would have
     expired, so that its reuse is still detected. Counts are rows gone between before and after.
+    A redeemed code's record goes once every token issued from it has expired.
     """
     if dry_run:
         return StepResult("oauth (dry run)", note="skipped: clear_expired() has no dry run")
@@ -232,8 +234,12 @@ def clear_oauth_rows(*, dry_run: bool = False) -> StepResult:
     finally:
         toolkit_log.setLevel(level)
     after = [model.objects.count() for _label, model in kinds]
-    counts = tuple(
-        (label, max(0, b - a)) for (label, _model), b, a in zip(kinds, before, after, strict=True)
+    counts = (
+        *(
+            (label, max(0, b - a))
+            for (label, _model), b, a in zip(kinds, before, after, strict=True)
+        ),
+        ("redeemed codes", forget_redeemed_codes()),
     )
     return StepResult("oauth", counts, verb="removed")
 
