@@ -226,6 +226,11 @@ PAGE_DOORS = {
         {"name": "Minted app", "redirect_uris": REDIRECT_URI, "client_type": "confidential"},
         200,
     ),
+    "set another user's password page": (
+        "/admin/users/{member}/",
+        {"form": "password", "password": "Zq8-minted-pw", "confirmation": "Zq8-minted-pw"},
+        302,
+    ),
 }
 PAGE_CASES = {
     "session, confirmed": OK,
