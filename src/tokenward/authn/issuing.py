@@ -3,8 +3,9 @@
 One rule for every door (the token API, Targetprocess's ``Authentication``, OAuth2
 application registration, the token and administration pages):
 
-- a password presented with the request (Basic, or a login and password in the body)
-  may issue anything its owner may;
+- a password presented with the request may issue anything its owner may: Basic here,
+  and the endpoints that take a login and password in the body (TrialGrid's
+  ``api-token-auth``, Tuleap's ``/api/tokens``), which take no other credential;
 - a session cookie may, once its local user has confirmed the password within
   ``STEP_UP_SECONDS`` (a log-in through the form counts); single sign-on users are never
   asked, since they have no password here and their proxy vouches for every request;
@@ -34,7 +35,7 @@ from tokenward.errors import ErrorCode
 SESSION_KEY = "tokenward_step_up"
 CONFIRM_PAGE = "/profile/confirm-password/"
 
-PASSWORD_METHODS = frozenset({"basic", "password"})
+BASIC_METHOD = "basic"  # the password itself, on every request
 SESSION_METHOD = "session"
 # Kinds (as ``AuthInfo.credential_id`` names them) that are lasting and the owner's own.
 LASTING_KINDS = frozenset({"personal_token", "service_token"})
@@ -104,7 +105,7 @@ def check_may_issue(
     ``credential_id`` the ``kind:id`` of the token presented, ``session`` the request's
     session, and ``token_id`` the personal token a rotation replaces.
     """
-    if method in PASSWORD_METHODS:
+    if method == BASIC_METHOD:
         return
     if method == SESSION_METHOD and credential_id is None:
         if needs_step_up(user) and not has_fresh_proof(session, user):
