@@ -36,9 +36,11 @@ DOORS = {
         200,
     ),
     "register an OAuth2 application": ("post", "/api/oauth-applications", 201),
+    "set a user's password": ("post", "/api/users/{member}/password", 204),
 }
 BODIES = {
     "create personal token": {"name": "minted"},
+    "set a user's password": {"password": "Zq8-minted-pw"},
     "register an OAuth2 application": {
         "name": "Minted app",
         "redirect_uris": [REDIRECT_URI],
@@ -53,6 +55,7 @@ LASTING_TOKEN = {
     "obtain own service token": OK,
     "obtain another's service token": OK,
     "register an OAuth2 application": CANNOT,
+    "set a user's password": OK,  # an administrator's automation, as before
 }
 CASES = {
     "basic": EVERYTHING,
@@ -125,9 +128,12 @@ def basic(user) -> str:
     return basic_header(user.login, user.raw_password)
 
 
-def state() -> tuple:
-    """What issuing writes: token rows, live tokens, applications, audit events, e-mails."""
+def state(member) -> tuple:
+    """What issuing writes: token rows, live tokens, applications, audit events, e-mails,
+    and ``member``'s password."""
+    member.refresh_from_db()
     return (
+        member.password,
         PersonalAccessToken.objects.count(),
         PersonalAccessToken.objects.filter(revoked_at__isnull=True).count(),
         get_application_model().objects.count(),
@@ -142,13 +148,15 @@ def test_who_may_issue_a_credential(caller, member, make_token, kind, door, outc
     victim = make_token(me.user, name="victim")
     method, path, issued_status = DOORS[door]
     mail.outbox.clear()
-    before = state()
+    before = state(member)
 
-    response = me.send(method, path.format(victim=victim.record.pk), BODIES.get(door))
+    response = me.send(
+        method, path.format(victim=victim.record.pk, member=member.pk), BODIES.get(door)
+    )
 
     if outcome == OK:
         assert response.status_code == issued_status, response.content
-        assert state() != before or door == "obtain own service token"
+        assert state(member) != before or door == "obtain own service token"
         return
     assert response.status_code == 403
     body = response.json()
@@ -156,7 +164,7 @@ def test_who_may_issue_a_credential(caller, member, make_token, kind, door, outc
     assert body["detail"].endswith(".") and len(body) == 2
     if outcome == STEP_UP:
         assert "/profile/confirm-password/" in body["detail"]
-    assert state() == before
+    assert state(member) == before
     assert "Token" not in body and "token" not in body
 
 
@@ -242,8 +250,7 @@ PAGE_TABLE = [(kind, door, outcome) for kind, outcome in PAGE_CASES.items() for 
 
 
 def page_state(member) -> tuple:
-    member.refresh_from_db()
-    return (*state(), OfflineToken.objects.count(), member.password)
+    return (*state(member), OfflineToken.objects.count())
 
 
 @pytest.mark.parametrize(("kind", "door", "outcome"), PAGE_TABLE)

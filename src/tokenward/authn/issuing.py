@@ -1,7 +1,7 @@
 """Who may issue or change a credential, given how the request was authenticated.
 
 One rule for every door (the token API, Targetprocess's ``Authentication``, OAuth2
-application registration, the token and administration pages):
+application registration, the password API, the token and administration pages):
 
 - a password presented with the request may issue anything its owner may: Basic here,
   and the endpoints that take a login and password in the body (TrialGrid's
@@ -11,8 +11,9 @@ application registration, the token and administration pages):
   asked, since they have no password here and their proxy vouches for every request;
 - a delegated or short-lived credential (an OAuth2 access token, a JWT access token, a
   Tuleap 24-hour token) issues nothing: what it mints would outlive it;
-- a personal access token or a service token may rotate itself and obtain a service
-  token, but may not create a personal token, an offline token or an OAuth2 application.
+- a personal access token or a service token may rotate itself, obtain a service token
+  and (an administrator's) set a password, but may not create a personal token, an
+  offline token or an OAuth2 application.
 
 The proof of a confirmation is a timestamp in the session.
 """
@@ -53,8 +54,9 @@ class Issuing(StrEnum):
     PASSWORD = "password"  # noqa: S105
 
 
-# What a lasting token may do itself; a rotation only of the token presented.
-_BY_LASTING_TOKEN = frozenset({Issuing.ROTATION, Issuing.SERVICE_TOKEN})
+# What a lasting token may do itself; a rotation only of the token presented. An
+# administrator's automation sets passwords through the API with one, as it always has.
+_BY_LASTING_TOKEN = frozenset({Issuing.ROTATION, Issuing.SERVICE_TOKEN, Issuing.PASSWORD})
 
 
 class IssuingRefusedError(Exception):
