@@ -30,6 +30,16 @@ def basic_header(login: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
 
 
+def confirm_password_in(client, user) -> None:
+    """Give ``client``'s session a fresh password confirmation (step-up) for ``user``, as the
+    confirm page or a log-in through the form records one."""
+    from tokenward.authn.issuing import record_proof
+
+    session = client.session
+    record_proof(session, user)
+    session.save()
+
+
 def service_answers(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -23,6 +23,8 @@ class ErrorCode(StrEnum):
     BASIC_DISABLED = "basic_disabled"
     API_TOKENS_DISABLED = "api_tokens_disabled"
     SESSION_ENDED = "session_ended"
+    STEP_UP_REQUIRED = "step_up_required"  # a session must confirm the password first
+    CREDENTIAL_CANNOT_ISSUE = "credential_cannot_issue"  # delegated, short-lived, or not its own
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
     INVALID = "invalid"

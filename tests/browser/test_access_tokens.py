@@ -33,9 +33,11 @@ def test_create_read_once_use_and_revoke_a_token(new_page, server, local_user, s
     page = new_page(permissions=["clipboard-read", "clipboard-write"])
     log_in(page, login, password)
 
+    # The log-in was a fresh confirmation: the token page opens without a second password.
     page.get_by_role("link", name="Access tokens").first.click()
-    # A local user confirms the password before the token pages.
-    assert "/profile/confirm-password/" in page.url
+    page.wait_for_url("**/profile/tokens/")
+    # Once the window has passed, a local user confirms the password again on this page.
+    page.goto("/profile/confirm-password/?next=/profile/tokens/")
     screenshot(page, "step-up")
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Confirm").click()
@@ -73,11 +75,11 @@ def test_create_read_once_use_and_revoke_a_token(new_page, server, local_user, s
     assert refused.json()["code"] == "token_revoked"
 
 
-def test_the_step_up_prompt_comes_back_only_after_the_window(new_page, local_user):
+def test_a_wrong_confirmation_is_refused_and_the_right_one_leads_on(new_page, local_user):
     login, password = local_user
     page = new_page()
     log_in(page, login, password)
-    page.goto("/profile/tokens/")
+    page.goto("/profile/confirm-password/?next=/profile/tokens/")
     page.get_by_label("Password", exact=True).fill("not the password")
     page.get_by_role("button", name="Confirm").click()
 
@@ -88,6 +90,22 @@ def test_the_step_up_prompt_comes_back_only_after_the_window(new_page, local_use
     page.goto("/profile/")
     page.goto("/profile/tokens/")
     assert page.url.endswith("/profile/tokens/")  # within the window: not asked again
+
+
+def test_logging_in_on_the_way_to_the_offline_token_page_lands_on_it(new_page, local_user):
+    login, password = local_user
+    page = new_page()
+
+    # TargetData: "After filling in your credentials you will be redirected to a page,
+    # which displays your offline refresh token" -- not to a second password form.
+    page.goto("/auth/offline-token")
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/auth/offline-token")
+    page.get_by_role("button", name="Create an offline token").click()
+
+    assert page.locator("#offline-token-value").input_value().startswith("two_")
 
 
 def test_a_single_sign_on_user_is_not_asked_for_a_password(new_page, server):

@@ -104,21 +104,21 @@ def test_an_expired_access_token_is_refreshed_once_and_the_request_retried(
     assert auth.access_token != stale
 
 
-def test_a_post_body_is_sent_again_on_the_retry(http, recorder, member, make_offline_token):
-    from tokenward.tokens.models import PersonalAccessToken
+def test_a_post_body_is_sent_again_on_the_retry(
+    http, recorder, member, make_offline_token, make_project
+):
+    from tokenward.tracker.models import UserStory
 
+    project = make_project(members=[member])
     issued = make_offline_token(member)
     auth = tc.OfflineTokenAuth(issued.plaintext, access_token=expired_jwt(issued))
+    body = {"name": "retried body", "project_id": project.pk}
 
-    response = http.post("/api/personal-tokens", json={"name": "retried body"}, auth=auth)
+    response = http.post("/api/stories/", json=body, auth=auth)
 
     assert response.status_code == 201, response.text
-    assert recorder.sent == [
-        ("POST", "/api/personal-tokens"),
-        TRADE,
-        ("POST", "/api/personal-tokens"),
-    ]
-    assert PersonalAccessToken.objects.filter(owner=member, name="retried body").count() == 1
+    assert recorder.sent == [("POST", "/api/stories/"), TRADE, ("POST", "/api/stories/")]
+    assert UserStory.objects.filter(project=project, name="retried body").count() == 1
 
 
 def test_a_revoked_offline_token_raises_invalid_grant(http, recorder, member, make_offline_token):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests.compat.conftest import JSON, xml_of
-from tests.conftest import basic_header, new_password
+from tests.conftest import basic_header, confirm_password_in, new_password
 from tokenward.accounts import services as accounts
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.tokens.service import service_token_for
@@ -200,11 +200,23 @@ def test_requester_and_inactive_users_get_no_token(as_basic, requester, inactive
         assert b"Token" not in response.content
 
 
-def test_a_session_cookie_may_obtain_the_token(as_session, member):
-    response = as_session(member).get(AUTHENTICATION, **JSON)
+def test_a_session_cookie_with_a_fresh_confirmation_may_obtain_the_token(as_session, member):
+    client = as_session(member)
+    confirm_password_in(client, member)
+
+    response = client.get(AUTHENTICATION, **JSON)
 
     assert response.status_code == 200
     assert response.json() == {"Token": service_token_for(member)}
+
+
+def test_an_unattended_session_cookie_gets_no_service_token(as_session, member):
+    response = as_session(member).get(AUTHENTICATION, **JSON)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "step_up_required"
+    assert "/profile/confirm-password/" in response.json()["detail"]
+    assert "Token" not in response.json()
 
 
 def test_a_personal_token_with_write_scope_may_obtain_it(make_token, as_token, member):

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.hashers import check_password, identify_hasher
 from oauth2_provider.models import Application
 
+from tests.conftest import confirm_password_in
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.oauth.models import ProjectApplication
 
@@ -98,6 +99,7 @@ def test_read_token_cannot_register(make_token, admin, as_token):
 def test_web_page_lists_and_registers(client, member, make_project):
     project = make_project(leader=member)
     client.force_login(member)
+    confirm_password_in(client, member)
 
     page = client.get("/oauth/applications/")
     created = client.post(
@@ -116,6 +118,30 @@ def test_web_page_lists_and_registers(client, member, make_project):
     assert app.client_id in created.content.decode()
     assert b"it will not be shown again" in created.content
     assert b"it will not be shown again" not in client.get("/oauth/applications/").content
+
+
+def test_an_unattended_session_cannot_register_an_application_on_the_page(
+    client, member, make_project
+):
+    project = make_project(leader=member)
+    client.force_login(member)  # logged in, but the password not confirmed lately
+
+    refused = client.post(
+        "/oauth/applications/",
+        {
+            "name": "Web app",
+            "redirect_uris": "https://web.example.com/cb",
+            "client_type": "confidential",
+            "project": project.pk,
+        },
+    )
+
+    assert refused.status_code == 403
+    body = refused.content.decode()
+    assert "Confirm your password, then do it again: nothing was changed." in body
+    assert 'name="password"' in body and 'value="/oauth/applications/"' in body
+    assert not Application.objects.filter(name="Web app").exists()
+    assert not AuditEvent.objects.filter(credential_kind="oauth_application").exists()
 
 
 @pytest.mark.parametrize(

@@ -41,17 +41,22 @@ NEW_OFFLINE_TOKEN = re.compile(r'id="offline-token-value" type="text" value="(tw
 
 @dataclass(frozen=True)
 class Account:
-    """A user, and the Tuleap session token (``X-Auth-Token``) they manage tokens with.
+    """A user, and the Tuleap session token (``X-Auth-Token``) they revoke tokens with.
 
     Not Basic: a verified password is trusted for only 1 s per worker, so a burst would spend
     a production-cost hash again and again. Not a personal token: revoke-all would revoke it
-    in the middle of the burst under test.
+    in the middle of the burst under test. Creating a token takes the password (``basic``):
+    a 24-hour token issues no lasting credential.
     """
 
     id: int
     login: str
     password: str
     headers: dict[str, str]
+
+    @property
+    def basic(self) -> dict[str, str]:
+        return {"Authorization": basic_header(self.login, self.password)}
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def error_code(answer: httpx.Response) -> str | None:
 def create_personal_tokens(live: Live, account: Account, names: list[str]) -> list[httpx.Response]:
     def create(name: str) -> Callable[[], httpx.Response]:
         return lambda: live.http.post(
-            "/api/personal-tokens", json={"name": name}, headers=account.headers
+            "/api/personal-tokens", json={"name": name}, headers=account.basic
         )
 
     return in_parallel([create(name) for name in names])

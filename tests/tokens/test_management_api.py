@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.utils import timezone
 
 from tokenward.audit.models import AuditEvent
@@ -307,14 +308,23 @@ def test_read_scoped_token_cannot_create_a_token(as_token, member, make_token):
     assert list(PersonalAccessToken.objects.values_list("name", flat=True)) == ["reader"]
 
 
-def test_write_scoped_token_creates_a_token(as_token, member, make_token):
+def test_a_personal_token_cannot_create_another_personal_token(as_token, member, make_token):
     writer = make_token(member, name="writer")
+    mail.outbox.clear()
 
     response = as_token(writer.plaintext, "token").post(TOKENS, {"name": "more"}, format="json")
 
-    assert response.status_code == 201
-    assert response.json()["token"] != writer.plaintext
-    assert PersonalAccessToken.objects.filter(owner=member).count() == 2
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": (
+            "A token cannot create a lasting credential; "
+            "use your password or the Access Tokens page."
+        ),
+        "code": "credential_cannot_issue",
+    }
+    assert PersonalAccessToken.objects.filter(owner=member).count() == 1
+    assert AuditEvent.objects.filter(action="issued").count() == 1  # the writer's own
+    assert not mail.outbox
 
 
 # Revoking

@@ -6,6 +6,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
+from tokenward.authn.issuing import SESSION_KEY as STEP_UP_SESSION_KEY
+
 
 def csrf_token(client: Client) -> str:
     """Return the CSRF token from the client's cookie, fetching the login page if needed."""
@@ -21,6 +23,15 @@ def submit_login(client: Client, login: str, password: str, **extra: str) -> Htt
 
 
 STEP_UP = "/profile/confirm-password/"
+
+
+def lapse_confirmation(client: Client) -> Client:
+    """Let the password confirmation of the client's log-in lapse, as ``STEP_UP_SECONDS``
+    after it: the session stays logged in, without a fresh proof."""
+    session = client.session
+    session.pop(STEP_UP_SESSION_KEY, None)
+    session.save()
+    return client
 
 
 def step_up(client: Client, password: str, next_url: str = "/profile/tokens/") -> HttpResponse:
@@ -42,6 +53,15 @@ def logged_in(browser, member) -> Client:
     response = submit_login(browser, member.login, member.raw_password)
     assert response.status_code == 302
     return browser
+
+
+@pytest.fixture
+def logged_in_earlier(browser, member) -> Client:
+    """A browser in which ``member`` logged in through the form longer ago than the step-up
+    window: still logged in, but the log-in no longer counts as a fresh confirmation."""
+    response = submit_login(browser, member.login, member.raw_password)
+    assert response.status_code == 302
+    return lapse_confirmation(browser)
 
 
 @pytest.fixture

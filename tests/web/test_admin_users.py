@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import basic_header, new_password
-from tests.web.conftest import csrf_token, submit_login
+from tests.web.conftest import csrf_token, lapse_confirmation, step_up, submit_login
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
 from tokenward.audit.models import AuditEvent
@@ -254,6 +254,78 @@ def test_an_administrator_setting_another_users_password_ends_their_sessions(
 
     assert theirs.get("/profile/").status_code == 302
     assert as_admin.get(USERS).status_code == 200
+
+
+@pytest.mark.parametrize("whose", ["own", "another user's", "the System user's"])
+def test_an_unattended_administrator_session_cannot_set_a_password(
+    as_admin, admin, member, system, whose
+):
+    account = {"own": admin, "another user's": member, "the System user's": system}[whose]
+    lapse_confirmation(as_admin)  # logged in long ago; the password not confirmed since
+    before = account.password
+    password = new_password()
+
+    response = post(
+        as_admin,
+        page(account),
+        {
+            "form": "password",
+            "password": password,
+            "confirmation": password,
+            "current_password": admin.raw_password,
+        },
+    )
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Confirm your password, then do it again: nothing was changed." in body
+    assert f'value="{page(account)}"' in body and password not in body
+    account.refresh_from_db()
+    assert account.password == before
+    assert not AuditEvent.objects.filter(credential_kind="password", action="changed").exists()
+    assert not AuditEvent.objects.filter(reason="set_by_administrator").exists()
+
+
+def test_the_password_form_works_again_after_confirming(as_admin, admin, member):
+    lapse_confirmation(as_admin)
+    assert step_up(as_admin, admin.raw_password, next_url=page(member)).status_code == 302
+    password = new_password()
+
+    response = post(
+        as_admin, page(member), {"form": "password", "password": password, "confirmation": password}
+    )
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.check_password(password)
+
+
+def test_setting_your_own_password_asks_for_the_current_one(as_admin, admin, member):
+    own = as_admin.get(page(admin)).content.decode()
+    theirs = as_admin.get(page(member)).content.decode()
+    password = new_password()
+    data = {"form": "password", "password": password, "confirmation": password}
+
+    missing = post(as_admin, page(admin), data)
+    wrong = post(as_admin, page(admin), {**data, "current_password": "not-the-password"})
+
+    assert 'name="current_password"' in own and 'autocomplete="current-password"' in own
+    assert 'name="current_password"' not in theirs
+    assert missing.status_code == 400 and wrong.status_code == 400
+    assert "That password is not correct." in wrong.content.decode()
+    assert "not-the-password" not in wrong.content.decode()
+    admin.refresh_from_db()
+    assert admin.check_password(admin.raw_password)
+    [failed] = AuditEvent.objects.filter(action="failed")
+    assert (failed.subject, failed.reason, failed.method) == (admin, "wrong_password", "step_up")
+    assert not AuditEvent.objects.filter(reason="set_by_administrator").exists()
+
+    right = post(as_admin, page(admin), {**data, "current_password": admin.raw_password})
+
+    assert right.status_code == 302
+    admin.refresh_from_db()
+    assert admin.check_password(password)
+    assert as_admin.get(USERS).status_code == 200  # this session stays
 
 
 def test_a_post_without_a_csrf_token_is_refused(as_admin, member):

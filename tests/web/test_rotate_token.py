@@ -114,8 +114,8 @@ def test_posting_without_the_csrf_token_is_refused(stepped_up, token):
     assert_untouched(token)
 
 
-def test_without_a_fresh_password_confirmation_a_get_goes_to_step_up(logged_in, token):
-    response = logged_in.get(url(token))
+def test_without_a_fresh_password_confirmation_a_get_goes_to_step_up(logged_in_earlier, token):
+    response = logged_in_earlier.get(url(token))
 
     assert response.status_code == 302
     assert (
@@ -125,8 +125,10 @@ def test_without_a_fresh_password_confirmation_a_get_goes_to_step_up(logged_in, 
     assert_untouched(token)
 
 
-def test_without_a_fresh_password_confirmation_a_post_rotates_nothing(logged_in, token):
-    response = logged_in.post(url(token), {"csrfmiddlewaretoken": csrf_token(logged_in)})
+def test_without_a_fresh_password_confirmation_a_post_rotates_nothing(logged_in_earlier, token):
+    response = logged_in_earlier.post(
+        url(token), {"csrfmiddlewaretoken": csrf_token(logged_in_earlier)}
+    )
 
     assert response.status_code == 403
     assert "Confirm your password, then do it again" in response.content.decode()

@@ -11,7 +11,7 @@ from django.core.checks import run_checks
 from django.test import Client
 from django.utils import timezone
 
-from tests.web.conftest import STEP_UP, csrf_token, step_up, submit_login
+from tests.web.conftest import STEP_UP, csrf_token, lapse_confirmation, step_up, submit_login
 from tokenward.audit.models import AuditEvent
 from tokenward.tokens.models import OfflineToken, PersonalAccessToken
 
@@ -25,6 +25,12 @@ def clock():
     """A stopped clock that a test moves with ``clock.shift(seconds)``."""
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def logged_in(logged_in):
+    """Here the browser logged in a while ago: its log-in no longer counts as a confirmation."""
+    return lapse_confirmation(logged_in)
 
 
 def confirm_redirect(path: str) -> str:
@@ -189,13 +195,49 @@ def test_a_proof_from_the_future_does_not_count(clock, logged_in, member):
     assert logged_in.get(TOKENS).status_code == 302
 
 
-def test_logging_in_again_asks_again(logged_in, member):
-    step_up(logged_in, member.raw_password)
+def test_logging_in_again_counts_as_a_fresh_confirmation(logged_in, member):
     logged_in.post("/logout/", {"csrfmiddlewaretoken": csrf_token(logged_in)})
 
     submit_login(logged_in, member.login, member.raw_password)
 
-    assert logged_in.get(TOKENS).status_code == 302
+    assert logged_in.get(TOKENS).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/auth/offline-token", TOKENS])
+def test_a_user_who_logs_in_on_the_way_to_a_token_page_is_not_asked_the_password_twice(
+    browser, member, page
+):
+    sent = browser.get(page)
+    assert sent.status_code == 302 and sent["Location"] == f"/login/?next={page}"
+
+    landed = submit_login(browser, member.login, member.raw_password, next=page)
+    shown = browser.get(landed["Location"])
+
+    assert landed.status_code == 302 and landed["Location"] == page
+    assert shown.status_code == 200 and 'name="password"' not in shown.content.decode()
+
+
+def test_the_offline_token_is_created_right_after_logging_in(browser, member):
+    submit_login(browser, member.login, member.raw_password, next="/auth/offline-token")
+
+    response = browser.post(
+        "/auth/offline-token", {"name": "gql", "csrfmiddlewaretoken": csrf_token(browser)}
+    )
+
+    assert response.status_code == 200
+    assert OfflineToken.objects.get().owner == member
+    assert AuditEvent.objects.filter(action="issued", credential_kind="offline_token").count() == 1
+
+
+def test_the_log_ins_confirmation_lasts_the_window_and_no_longer(clock, browser, member):
+    submit_login(browser, member.login, member.raw_password)
+
+    clock.shift(599)
+    assert browser.get(TOKENS).status_code == 200
+    clock.shift(2)
+    response = browser.get(TOKENS)
+
+    assert response.status_code == 302 and response["Location"] == confirm_redirect(TOKENS)
 
 
 def test_anonymous_visitors_log_in_first(browser):

@@ -8,7 +8,7 @@ from django.test import Client
 
 from tests.hashers import CountingArgon2PasswordHasher
 from tests.lockout import ACCOUNT_LIMIT, WINDOW, locked_body
-from tests.web.conftest import STEP_UP, csrf_token, step_up, submit_login
+from tests.web.conftest import STEP_UP, csrf_token, lapse_confirmation, step_up, submit_login
 from tokenward.audit.models import AuditEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_limits")]
@@ -25,7 +25,7 @@ def logged_in_as(user) -> Client:
 def test_after_the_limit_the_page_is_429_and_the_right_password_is_not_checked(
     settings, clock, member, outsider
 ):
-    browser = logged_in_as(member)
+    browser = lapse_confirmation(logged_in_as(member))
     for _ in range(ACCOUNT_LIMIT):
         assert step_up(browser, "not-the-password").status_code == 400
     settings.PASSWORD_HASHERS = ["tests.hashers.CountingArgon2PasswordHasher"]
@@ -49,7 +49,7 @@ def test_after_the_limit_the_page_is_429_and_the_right_password_is_not_checked(
 
 
 def test_the_page_opens_again_when_the_window_ends(clock, member):
-    browser = logged_in_as(member)
+    browser = lapse_confirmation(logged_in_as(member))
     for _ in range(ACCOUNT_LIMIT):
         step_up(browser, "not-the-password")
     clock.shift(WINDOW)
@@ -61,7 +61,7 @@ def test_the_page_opens_again_when_the_window_ends(clock, member):
 
 
 def test_step_up_failures_lock_the_login_form_too(member):
-    browser = logged_in_as(member)
+    browser = lapse_confirmation(logged_in_as(member))
     for _ in range(ACCOUNT_LIMIT):
         step_up(browser, "not-the-password")
 
@@ -83,7 +83,7 @@ def test_a_right_password_clears_the_accounts_failures(member):
 
 
 def test_the_locked_page_keeps_the_csrf_protection(member):
-    browser = logged_in_as(member)
+    browser = lapse_confirmation(logged_in_as(member))
     for _ in range(ACCOUNT_LIMIT):
         step_up(browser, "not-the-password")
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import Role, User
 from tokenward.authn.client import client_info
+from tokenward.authn.issuing import Issuing, check_request_may_issue
 from tokenward.compat.paging import TakeSkipPagination
 from tokenward.compat.renderers import (
     RENDERERS,
@@ -194,6 +195,7 @@ class AuthenticationView(TargetprocessMixin, APIView):
     )
     def get(self, request: Request) -> Response:
         """Return the caller's service token, or (administrators) another user's."""
+        check_request_may_issue(request, Issuing.SERVICE_TOKEN)
         target = token_owner(request.user, request.query_params.get("login"))
         try:
             token = service.obtain_service_token(request.user, target, client_info(request, METHOD))

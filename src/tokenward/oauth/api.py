@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokenward.authn.client import client_info
+from tokenward.authn.issuing import Issuing, check_request_may_issue
 from tokenward.oauth import services
 from tokenward.tokens.serializers import RevokedCountSerializer, TokenErrorSerializer
 from tokenward.tracker.models import Project
@@ -96,6 +97,7 @@ class ApplicationListView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Register an authorization-code application; the reply holds its secret, once."""
+        check_request_may_issue(request, Issuing.OAUTH_APPLICATION)
         serializer = ApplicationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -20,11 +20,13 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from rest_framework.request import Request
 
 from tokenward.authn.client import client_info
+from tokenward.authn.issuing import Issuing
 from tokenward.ids import parse_id
 from tokenward.oauth import services
 from tokenward.tracker.models import Project
 from tokenward.web.cookieless import CookielessView
 from tokenward.web.security import credential_page, issuing_reply
+from tokenward.web.step_up import confirmed_or_refusal
 
 
 class AuthorizationView(dot_views.AuthorizationView):
@@ -141,11 +143,14 @@ def applications_page(request: HttpRequest) -> HttpResponse:
 
     Site administrators register for any project or none, a project's leader for their
     projects only; a refused registration writes nothing (403, or 400 for a bad field).
+    Registering needs a fresh password confirmation (step-up), as minting a token does.
     """
     registered = error = None
     status = 200
     posted: dict[str, str] = {}
     if request.method == "POST":
+        if (refused := confirmed_or_refusal(request, Issuing.OAUTH_APPLICATION)) is not None:
+            return refused
         posted = {name: request.POST.get(name, "") for name in _APPLICATION_FIELDS}
         try:
             registered = services.register_application(

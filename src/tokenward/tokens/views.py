@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
 from tokenward.authn.client import client_info
+from tokenward.authn.issuing import Issuing, check_request_may_issue
 from tokenward.errors import ErrorCode
 from tokenward.ids import ID_PATTERN
 from tokenward.tokens import personal
@@ -143,6 +144,7 @@ class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
         """Create a token for the caller; the reply holds its secret, shown only this once."""
         caller = request.user
         check_tokens_allowed(caller)
+        check_request_may_issue(request, Issuing.PERSONAL_TOKEN)
         serializer = PersonalTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         wanted = dict(serializer.validated_data)
@@ -185,6 +187,7 @@ class PersonalTokenViewSet(FieldsSelectionMixin, viewsets.ViewSet):
         token = visible_token(request.user, int(pk))
         if token.owner_id != request.user.pk:
             raise OwnerOnly()
+        check_request_may_issue(request, Issuing.ROTATION, token_id=token.pk)
         try:
             issued = personal.rotate_personal_token(
                 token, by=request.user, client=client_info(request, METHOD)

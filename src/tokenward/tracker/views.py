@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
+from tokenward.authn.issuing import Issuing, check_request_may_issue
 from tokenward.ids import ID_PATTERN, ID_SCHEMA, MAX_ID, parse_id
 from tokenward.tracker import access
 from tokenward.tracker.fields import FieldsSyntaxError, parse_fields, select_fields
@@ -99,6 +100,7 @@ class UserViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
     def password(self, request: Request, pk: str | None = None) -> Response:
         """Set a user's password (administrators; the System user's among them)."""
         user = self.get_object()
+        check_request_may_issue(request, Issuing.PASSWORD)
         serializer = PasswordSerializer(data=request.data, context={"user": user})
         serializer.is_valid(raise_exception=True)
         try:

@@ -46,7 +46,11 @@ class AccountForm(forms.Form):
 
 
 class PasswordForm(forms.Form):
-    """A new password, typed twice; the password validators run in the service."""
+    """A new password, typed twice; the password validators run in the service.
+
+    Setting one's own (``own``) asks for the current password as well: a session left
+    open must not be enough to take the account over. The page checks it.
+    """
 
     password = forms.CharField(
         strip=False,
@@ -60,6 +64,19 @@ class PasswordForm(forms.Form):
         label="Repeat the new password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args: Any, own: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if own:
+            self.fields = {
+                "current_password": forms.CharField(
+                    strip=False,
+                    max_length=4096,
+                    label="Current password",
+                    widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                ),
+                **self.fields,
+            }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -23,12 +23,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from tokenward.accounts import lockout, site
 from tokenward.accounts import services as accounts
-from tokenward.accounts import site
 from tokenward.accounts.models import User
 from tokenward.audit import filters as audit_filters
 from tokenward.audit.views import AuditEventPagination
 from tokenward.authn.client import client_info
+from tokenward.authn.issuing import Issuing
 from tokenward.conf import setting
 from tokenward.web import errors
 from tokenward.web.admin_forms import (
@@ -38,6 +39,7 @@ from tokenward.web.admin_forms import (
     PasswordForm,
     SiteSettingsForm,
 )
+from tokenward.web.step_up import WRONG_PASSWORD, confirmed_or_refusal, password_confirmed
 
 AUDIT_PAGE_SIZE = 50
 METHOD = "web"
@@ -89,15 +91,20 @@ def users(request: HttpRequest) -> HttpResponse:
     return render(request, "web/admin/users.html", context, status=400 if form.errors else 200)
 
 
-@sensitive_post_parameters("password", "confirmation")
+@sensitive_post_parameters("password", "confirmation", "current_password")
 @administrator_required
 def user(request: HttpRequest, user_id: str) -> HttpResponse:
-    """Show one user; change their role, activation, API permission, sign-in or password."""
+    """Show one user; change their role, activation, API permission, sign-in or password.
+
+    Setting a password, anyone's, needs a fresh confirmation of one's own (step-up), and
+    setting one's own asks for the current one too.
+    """
     account = User.objects.filter(pk=int(user_id)).first()
     if account is None:
         raise Http404("There is no such user.")
+    own = account.pk == request.user.pk
     account_form = AccountForm(initial=_account_values(account))
-    password_form = PasswordForm()
+    password_form = PasswordForm(own=own)
     changed = False
     if request.method == "POST":
         which = request.POST.get("form")
@@ -105,7 +112,9 @@ def user(request: HttpRequest, user_id: str) -> HttpResponse:
             account_form = AccountForm(request.POST)
             changed = _change_account(request, account, account_form)
         elif which == "password":
-            password_form = PasswordForm(request.POST)
+            if (refused := confirmed_or_refusal(request, Issuing.PASSWORD)) is not None:
+                return refused
+            password_form = PasswordForm(request.POST, own=own)
             changed = _change_password(request, account, password_form)
         else:
             return errors.error_page(request, 400, "The form posted is not one of this page's.")
@@ -142,7 +151,7 @@ def _change_account(request: HttpRequest, account: User, form: AccountForm) -> b
 
 
 def _change_password(request: HttpRequest, account: User, form: PasswordForm) -> bool:
-    if not form.is_valid():
+    if not form.is_valid() or not _current_password_confirmed(request, form):
         return False
     try:
         accounts.administer_password(
@@ -158,6 +167,20 @@ def _change_password(request: HttpRequest, account: User, form: PasswordForm) ->
         update_session_auth_hash(request, account)  # keep this session; end the others
     messages.success(request, f"Set a new password for {account.login}.")
     return True
+
+
+def _current_password_confirmed(request: HttpRequest, form: PasswordForm) -> bool:
+    """Return True unless the form asks for the current password and it is not given right."""
+    if "current_password" not in form.cleaned_data:
+        return True
+    try:
+        if password_confirmed(request, form.cleaned_data["current_password"]):
+            return True
+    except lockout.LockedOut as locked:
+        form.add_error("current_password", locked.detail)
+        return False
+    form.add_error("current_password", WRONG_PASSWORD)
+    return False
 
 
 @administrator_required

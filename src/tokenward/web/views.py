@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tokenward.accounts import lockout, site
+from tokenward.authn import issuing
 from tokenward.authn.client import client_info
 from tokenward.tokens import personal
 
@@ -60,6 +61,8 @@ class LoginForm(AuthenticationForm):
 class LoginView(auth_views.LoginView):
     """Django's login form; with it disabled (``accounts.site``), a pointer to single sign-on.
 
+    A log-in counts as a fresh password confirmation for ``STEP_UP_SECONDS``.
+
     With the form disabled the page shows no password field and a posted form is refused
     with 403, logging nobody in. While the login or the address is locked out the form is
     shown again with 429, ``Retry-After`` and the reason.
@@ -73,6 +76,13 @@ class LoginView(auth_views.LoginView):
         if not site.login_form_enabled():
             return self.render_to_response(self.get_context_data(), status=403)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        # The password was just typed: that is a fresh confirmation (step-up), so the page
+        # the user was going to (/auth/offline-token, /profile/tokens/) opens at once.
+        response = super().form_valid(form)
+        issuing.record_proof(self.request.session, form.get_user())
+        return response
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         response = super().form_invalid(form)
