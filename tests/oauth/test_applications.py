@@ -196,6 +196,7 @@ def test_registering_on_the_page_a_redirect_uri_with_a_backslash_is_refused(
 ):
     project = make_project(leader=member)
     client.force_login(member)
+    confirm_password_in(client, member)
 
     reply = client.post(
         "/oauth/applications/",
