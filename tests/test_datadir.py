@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import environment
+from tests.test_cli import environment, tokenward
 from tokenward import datadir
 from tokenward.tokens import checks
 
@@ -99,3 +99,17 @@ def test_private_data_folder_draws_no_warning(tmp_path, settings):
 
     assert checks.check_data_dir_mode() == []
     assert datadir.loose_data_dir_warning(tmp_path) is None
+
+
+def test_tokenward_prints_the_loose_data_folder_warning_and_starts_anyway(tmp_path):
+    data = tmp_path / "shared"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+
+    done = tokenward(data, "migrate")
+
+    assert done.returncode == 0, done.stderr
+    assert f"tokenward: warning: The data folder {data} is open to other users" in done.stderr
+    assert "(tokenward.W050)" in done.stderr
+    assert data.stat().st_mode & 0o777 == 0o755
+    assert (data / "tokenward.sqlite3").stat().st_mode & 0o777 == 0o600

@@ -41,10 +41,15 @@ def _read_password_stdin() -> str:
 
 
 def _check_configuration() -> None:
-    """Raise ``CommandError`` naming every configuration error the system checks find."""
+    """Raise ``CommandError`` naming every configuration error the system checks find;
+    print their warnings (a data folder open to other users) on stderr."""
     from django.core import checks
 
-    errors = [e for e in checks.run_checks() if e.level >= checks.ERROR]
+    found = checks.run_checks()
+    for warning in found:
+        if checks.WARNING <= warning.level < checks.ERROR:
+            print(f"tokenward: warning: {warning.msg} ({warning.id})", file=sys.stderr)
+    errors = [e for e in found if e.level >= checks.ERROR]
     if errors:
         raise CommandError("bad configuration: " + " ".join(f"{e.msg} ({e.id})" for e in errors))
 

@@ -97,7 +97,9 @@ REFUSALS: dict[str, dict[str, Any]] = {
         "headers": {"WWW-Authenticate": _HEADER},
     },
     "403": {"description": "Authenticated, but not allowed."},
-    "404": {"description": "No such object, or an unknown format."},
+    "404": {
+        "description": "No such object (or one the caller may not read), or an unknown format."
+    },
     "415": {"description": "A request body of a media type the operation does not read."},
     "429": {
         "description": "Too many failed passwords; try again later.",
