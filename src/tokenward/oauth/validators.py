@@ -110,6 +110,14 @@ class TokenwardOAuth2Validator(OAuth2Validator):
             return False
         return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
 
+    def get_default_redirect_uri(
+        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+    ) -> str | None:
+        """The registered URI used when a request names none: None, so a refusal, if it is
+        one a browser may read differently."""
+        uri = super().get_default_redirect_uri(client_id, request, *args, **kwargs)
+        return uri if uri and is_unambiguous(uri) else None
+
 
 class _Headers:
     """The WSGI environ DOT copies into oauthlib's request, as ``client_info`` reads it."""
