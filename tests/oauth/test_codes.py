@@ -13,6 +13,7 @@ from tests.oauth.conftest import REDIRECT_URI, authorize_query, consent, pkce_pa
 from tests.oauth.test_endpoints import use
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.oauth.models import RedeemedCode
+from tokenward.oauth.validators import TokenwardOAuth2Validator
 
 pytestmark = pytest.mark.django_db
 
@@ -168,4 +169,37 @@ def test_a_parallel_exchange_of_one_code_revokes_both_pairs(make_app, member, ob
     assert not AccessToken.objects.exists()
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
     assert not Grant.objects.exists()
+    assert len(replay_events()) == 1
+
+
+def test_a_code_redeemed_while_its_exchange_is_checked_is_invalid_grant_not_a_500(
+    make_app, member, obtain_tokens, monkeypatch
+):
+    """A parallel exchange deletes the grant between DOT's validate_code and its later reads
+    of the grant (redirect URI, PKCE challenge): that is a replay, not a server error."""
+    app = make_app()
+    winner = obtain_tokens(app, member)
+    family = RefreshToken.objects.get().token_family
+    code, verifier = authorization_code(app, member)
+    checked = TokenwardOAuth2Validator.validate_code
+
+    def redeemed_meanwhile(self, client_id, code, client, request, *args, **kwargs):
+        valid = checked(self, client_id, code, client, request, *args, **kwargs)
+        RedeemedCode.objects.create(
+            code_checksum=hashlib.sha256(code.encode()).hexdigest(),
+            application=app.application,
+            user=member,
+            token_family=family,
+        )
+        Grant.objects.filter(code=code).delete()
+        return valid
+
+    monkeypatch.setattr(TokenwardOAuth2Validator, "validate_code", redeemed_meanwhile)
+
+    reply = exchange(app, code, verifier)
+
+    assert reply.status_code == 400
+    assert reply.json()["error"] == "invalid_grant"
+    assert use(winner["access_token"]).status_code == 401
+    assert not AccessToken.objects.exists()
     assert len(replay_events()) == 1

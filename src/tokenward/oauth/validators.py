@@ -3,8 +3,9 @@ a replayed authorization code revokes what it issued; redirect URIs read alike e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
+from django.core.exceptions import ObjectDoesNotExist
 from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
@@ -68,6 +69,38 @@ class TokenwardOAuth2Validator(OAuth2Validator):
             codes.revoke_replayed_code(code, request.client, _client_of(request), also=family)
             raise errors.InvalidGrantError(request=request)
 
+    # DOT reads the grant again in these three after validate_code: a parallel exchange may
+    # have deleted it in between, and DOT's Grant.DoesNotExist would be a 500.
+
+    def confirm_redirect_uri(
+        self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        try:
+            return super().confirm_redirect_uri(
+                client_id, code, redirect_uri, client, *args, **kwargs
+            )
+        except ObjectDoesNotExist:
+            self._redeemed_meanwhile(code, client, args[0] if args else kwargs.get("request"))
+
+    def get_code_challenge(self, code: str, request: Any) -> str | None:
+        try:
+            return super().get_code_challenge(code, request)
+        except ObjectDoesNotExist:
+            self._redeemed_meanwhile(code, request.client, request)
+
+    def get_code_challenge_method(self, code: str, request: Any) -> str | None:
+        try:
+            return super().get_code_challenge_method(code, request)
+        except ObjectDoesNotExist:
+            self._redeemed_meanwhile(code, request.client, request)
+
+    @staticmethod
+    def _redeemed_meanwhile(code: str, client: Any, request: Any) -> NoReturn:
+        """The code's grant went while this exchange was being validated: a parallel exchange
+        redeemed it. That is a replay too."""
+        codes.revoke_replayed_code(code, client, _client_of(request))
+        raise errors.InvalidGrantError(request=request)
+
     def validate_redirect_uri(
         self, client_id: str, redirect_uri: str, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
@@ -76,6 +109,14 @@ class TokenwardOAuth2Validator(OAuth2Validator):
         if not is_unambiguous(redirect_uri):
             return False
         return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+
+    def get_default_redirect_uri(
+        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+    ) -> str | None:
+        """The registered URI used when a request names none: None, so a refusal, if it is
+        one a browser may read differently."""
+        uri = super().get_default_redirect_uri(client_id, request, *args, **kwargs)
+        return uri if uri and is_unambiguous(uri) else None
 
 
 class _Headers:
