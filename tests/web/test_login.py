@@ -70,6 +70,15 @@ def test_login_follows_a_safe_next_and_ignores_a_foreign_one(browser, member):
     assert response["Location"] == "/profile/"
 
 
+def test_login_page_carries_the_page_the_user_was_going_to_in_a_named_field(browser):
+    # A nameless hidden field sent nothing: every log-in landed on the profile instead of
+    # the page that asked for it (TargetData's offline-token page).
+    page = browser.get("/login/?next=/auth/offline-token")
+
+    assert page.status_code == 200
+    assert b'<input type="hidden" name="next" value="/auth/offline-token">' in page.content
+
+
 def test_session_id_changes_at_login(browser, member):
     before = browser.session  # an anonymous session that already exists, as an attacker's would
     before["visited"] = True

@@ -92,7 +92,14 @@ class LoginView(auth_views.LoginView):
         return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "form_enabled": site.login_form_enabled()}
+        # Django's LoginView puts the target under "next" but not the field's name, which the
+        # template needs to carry it through the form (without it the hidden field was nameless
+        # and every log-in landed on the profile).
+        return {
+            **super().get_context_data(**kwargs),
+            "form_enabled": site.login_form_enabled(),
+            "redirect_field_name": self.redirect_field_name,
+        }
 
 
 def home(request: HttpRequest) -> HttpResponse:
