@@ -150,10 +150,12 @@ class SiteSettings(models.Model):
 
 
 class PasswordFailureCounter(models.Model):
-    """Failed password attempts for one account or one client address in its current window.
+    """Failed password attempts for one account, one account from one client address, or one
+    client address, in its current window.
 
     Read and written only through ``tokenward.accounts.lockout``. ``key`` is a keyed digest
-    (HMAC-SHA256) of the case-folded login or of the address, never the value itself: the
+    (HMAC-SHA256) of the account (its id, or the login as typed) or of the address, never the
+    value itself: the
     login is whatever an attacker typed (any length, any characters, often someone else's
     password typed in the wrong field), and the table must not list who was attacked to
     anyone who reads a database dump without the key.

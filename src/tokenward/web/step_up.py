@@ -104,7 +104,7 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(locked.retry_after)
             return response
         if user.check_password(request.POST.get("password", "")):
-            lockout.reset(user.login)
+            lockout.reset(user.login, client.address)
             record_proof(request)
             return redirect(target)
         lockout.record_failure(user.login, client.address)
