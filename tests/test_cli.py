@@ -205,9 +205,9 @@ def test_migrate_warns_about_the_logins_that_look_alike_and_keeps_them(people):
 
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr == (
-        "tokenward: warning: These logins look alike (they differ only in letter case or "
-        "character width): 'bob', 'BOB'. Rename all but one of these accounts; a login that "
-        "looks like another can no longer be created. (tokenward.W001)\n"
+        "tokenward: warning: These logins look alike: 'bob', 'BOB'. They differ only in "
+        "letter case, character width or invisible characters. Rename all but one of these "
+        "accounts; a login that looks like another can no longer be created. (tokenward.W001)\n"
     )
     assert list(users(people)) == ["alice", "bob", "BOB"]
 

@@ -14,7 +14,15 @@ from tokenward.accounts.models import User
 
 BEFORE = [("accounts", "0003_password_failure_counter")]
 AFTER = [("accounts", "0004_user_login_key")]
-LOGINS = ["bob", "mwhite", "BOB", "carol", "\uff2d\uff37\uff28\uff29\uff34\uff25", "Bob"]
+LOGINS = [
+    "bob",
+    "mwhite",
+    "BOB",
+    "carol",
+    "\uff2d\uff37\uff28\uff29\uff34\uff25",
+    "Bob",
+    "carol\u200b",
+]
 
 
 def migrate(targets):
@@ -42,7 +50,9 @@ def test_the_migration_succeeds_on_a_database_holding_bob_and_BOB():
         "carol": login_key("carol"),
         "\uff2d\uff37\uff28\uff29\uff34\uff25": None,
         "Bob": None,
+        "carol\u200b": None,
     }
     warnings = [m.msg for m in run_checks(databases=["default"]) if m.id == "tokenward.W001"]
-    assert len(warnings) == 2
+    assert len(warnings) == 3
     assert warnings[0].endswith("'bob', 'BOB', 'Bob'.")
+    assert warnings[1].endswith("'carol', 'carol\\u200b'.")  # repr() shows the invisible

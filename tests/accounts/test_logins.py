@@ -16,6 +16,7 @@ from tokenward.accounts.logins import folded, invisible_character, login_key
         ("fiona", "\ufb01ona"),  # the "fi" ligature
         ("admin", "\uff41\uff44\uff4d\uff49\uff4e"),  # full-width lower case
         ("café", "cafe\u0301"),  # precomposed é and e + combining acute
+        ("mwhite", "mw\u200bhite\u202e"),  # kept from before: invisible characters dropped
     ],
 )
 def test_logins_people_cannot_tell_apart_share_one_key(one, other):

@@ -28,11 +28,10 @@ def check_lookalike_logins(
         return []
     return [
         Warning(
-            "These logins look alike (they differ only in letter case or character width): "
-            + ", ".join(repr(login) for login in group)
-            + ".",
-            hint="Rename all but one of these accounts; a login that looks like another "
-            "can no longer be created.",
+            "These logins look alike: " + ", ".join(repr(login) for login in group) + ".",
+            hint="They differ only in letter case, character width or invisible characters. "
+            "Rename all but one of these accounts; a login that looks like another can no "
+            "longer be created.",
             id="tokenward.W001",
         )
         for group in groups

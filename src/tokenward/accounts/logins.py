@@ -34,13 +34,14 @@ def invisible_character(login: str) -> str | None:
 
     Such characters make ``mwhite\\u200b`` look like ``mwhite`` on every screen.
     """
-    for char in login:
-        point = ord(char)
-        if unicodedata.category(char) in _REFUSED_CATEGORIES or any(
-            low <= point <= high for low, high in _REFUSED_RANGES
-        ):
-            return char
-    return None
+    return next((char for char in login if _invisible(char)), None)
+
+
+def _invisible(char: str) -> bool:
+    point = ord(char)
+    return unicodedata.category(char) in _REFUSED_CATEGORIES or any(
+        low <= point <= high for low, high in _REFUSED_RANGES
+    )
 
 
 def folded(login: str) -> str:
@@ -48,8 +49,11 @@ def folded(login: str) -> str:
 
     NFKC maps full-width letters and compatibility forms (ligatures) to plain ones;
     casefold maps case (``BOB``, ``ß``); NFKC again, since folding can denormalise.
+    Invisible characters are dropped first: new logins refuse them, and a login kept from
+    before (``mwhite`` + a zero-width space) is then found to look like ``mwhite``.
     """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", login).casefold())
+    visible = "".join(char for char in login if not _invisible(char))
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
 
 
 def login_key(login: str) -> str:
