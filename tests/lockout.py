@@ -16,7 +16,8 @@ from tests.hashers import CountingArgon2PasswordHasher
 from tests.live_server import free_port
 from tokenward.authn.basic_cache import verified_passwords
 
-ACCOUNT_LIMIT = 3
+ACCOUNT_LIMIT = 3  # per account from one address
+ACCOUNT_TOTAL_LIMIT = 8  # per account from every address
 ADDRESS_LIMIT = 5
 WINDOW = 60
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -26,10 +27,12 @@ REDIS_TEST_DB = 14
 
 
 def use_small_limits(settings, **overrides: int) -> None:
-    """Lock an account after 3 failures and an address after 5, within 60 seconds."""
+    """Lock an account from one address after 3 failures, from everywhere after 8, and an
+    address after 5, within 60 seconds."""
     settings.TOKENWARD = {
         **settings.TOKENWARD,
         "LOCKOUT_ACCOUNT_FAILURES": ACCOUNT_LIMIT,
+        "LOCKOUT_ACCOUNT_TOTAL_FAILURES": ACCOUNT_TOTAL_LIMIT,
         "LOCKOUT_ADDRESS_FAILURES": ADDRESS_LIMIT,
         "LOCKOUT_WINDOW_SECONDS": WINDOW,
         **overrides,

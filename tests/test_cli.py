@@ -174,6 +174,44 @@ def test_user_list_prints_one_aligned_row_per_user(people):
     ]
 
 
+def keep_lookalike(data_dir: Path, login: str, new_login: str) -> None:
+    """Rename ``login`` to ``new_login`` behind the services' back, without a login key: how
+    a database from before logins were folded holds look-alikes."""
+    with closing(sqlite3.connect(data_dir / "tokenward.sqlite3")) as db, db:
+        db.execute(
+            "UPDATE accounts_user SET login = ?, login_key = NULL WHERE login = ?",
+            (new_login, login),
+        )
+
+
+def test_user_list_marks_the_logins_that_look_alike(people):
+    keep_lookalike(people, "carol", "BOB")
+
+    done = tokenward(people, "user", "list")
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "ID  LOGIN  ROLE  ACTIVE  API TOKENS  ACCOUNT  NAME  E-MAIL  LOOKS LIKE",
+        "1   alice  user  yes     yes         local",
+        "2   bob    user  yes     yes         local                  BOB",
+        "3   BOB    user  yes     yes         local                  bob",
+    ]
+
+
+def test_migrate_warns_about_the_logins_that_look_alike_and_keeps_them(people):
+    keep_lookalike(people, "carol", "BOB")
+
+    done = tokenward(people, "migrate")
+
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == (
+        "tokenward: warning: These logins look alike: 'bob', 'BOB'. They differ only in "
+        "letter case, character width or invisible characters. Rename all but one of these "
+        "accounts; a login that looks like another can no longer be created. (tokenward.W001)\n"
+    )
+    assert list(users(people)) == ["alice", "bob", "BOB"]
+
+
 def test_set_password_reads_standard_input(people):
     password = new_password()
 
@@ -226,6 +264,25 @@ def test_unknown_login_is_one_error_line_and_changes_nothing(people, args):
 
     assert_one_error_line(done, 1, "tokenward: There is no user with the login 'ghost'.")
     assert projects(people) == {}
+    assert users(people) == before
+
+
+@pytest.mark.parametrize("login", ["BOB", "\uff22\uff2f\uff22", "bob\u200b"])
+def test_user_add_of_a_lookalike_of_bob_is_refused_naming_bob(people, login):
+    before = users(people)
+
+    done = tokenward(people, "user", "add", login)
+
+    if login.startswith("bob"):
+        message = (
+            "tokenward: A login cannot hold invisible or formatting characters such as U+200B."
+        )
+    else:
+        message = (
+            f"tokenward: The login {login!r} looks like the existing login 'bob': logins must "
+            "differ by more than letter case or character width."
+        )
+    assert_one_error_line(done, 1, message)
     assert users(people) == before
 
 

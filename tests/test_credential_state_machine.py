@@ -313,6 +313,7 @@ def _no_lockout(settings):
     settings.TOKENWARD = {
         **getattr(settings, "TOKENWARD", {}),
         "LOCKOUT_ACCOUNT_FAILURES": 1_000_000,
+        "LOCKOUT_ACCOUNT_TOTAL_FAILURES": 1_000_000,
         "LOCKOUT_ADDRESS_FAILURES": 1_000_000,
     }
 

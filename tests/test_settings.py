@@ -88,5 +88,27 @@ def test_the_lockout_limits_come_from_the_environment(tmp_path):
     assert output == "5 20 60"
 
 
+def test_the_accounts_total_lockout_limit_defaults_to_100_and_comes_from_the_environment(
+    tmp_path,
+):
+    probe = LOCKOUT_PROBE.replace(
+        '"WINDOW_SECONDS")', '"WINDOW_SECONDS", "ACCOUNT_TOTAL_FAILURES")'
+    )
+
+    def run(**env: str) -> str:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("TOKENWARD_")}
+        environ.update(
+            TOKENWARD_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tokenward.settings"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env={**environ, **env}, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert run() == "10 50 900 100"
+    assert run(TOKENWARD_LOCKOUT_ACCOUNT_TOTAL_FAILURES="400") == "10 50 900 400"
+
+
 def test_a_bad_lockout_limit_is_kept_for_the_system_check_to_report(tmp_path):
     assert run_lockout_probe(tmp_path, TOKENWARD_LOCKOUT_ACCOUNT_FAILURES="0") == "0 50 900"

@@ -59,6 +59,18 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
     _check_configuration()
     call_command("migrate", interactive=False, verbosity=0)
+    _print_data_warnings()
+
+
+def _print_data_warnings() -> None:
+    """Print on stderr the warnings of the checks that read the data (look-alike logins)."""
+    from django.core import checks
+
+    for warning in checks.run_checks(tags=[checks.Tags.database], databases=["default"]):
+        if checks.WARNING <= warning.level < checks.ERROR:
+            print(
+                f"tokenward: warning: {warning.msg} {warning.hint} ({warning.id})", file=sys.stderr
+            )
 
 
 def cmd_serve(args: argparse.Namespace) -> NoReturn:
@@ -137,22 +149,28 @@ def _set_active(args: argparse.Namespace, active: bool) -> None:
 
 
 def cmd_user_list(_args: argparse.Namespace) -> None:
+    from tokenward.accounts.lookalikes import lookalike_groups
     from tokenward.accounts.models import User
 
+    # Accounts kept from before logins were folded get a column naming their look-alikes.
+    alike = {login: group for group in lookalike_groups() for login in group}
     rows = [("ID", "LOGIN", "ROLE", "ACTIVE", "API TOKENS", "ACCOUNT", "NAME", "E-MAIL")]
+    if alike:
+        rows[0] += ("LOOKS LIKE",)
     for u in User.objects.order_by("id"):
-        rows.append(
-            (
-                str(u.id),
-                u.login,
-                u.role,
-                "yes" if u.is_active else "no",
-                "yes" if u.can_use_api_tokens else "no",
-                u.account_type,
-                u.full_name,
-                u.email,
-            )
+        row = (
+            str(u.id),
+            u.login,
+            u.role,
+            "yes" if u.is_active else "no",
+            "yes" if u.can_use_api_tokens else "no",
+            u.account_type,
+            u.full_name,
+            u.email,
         )
+        if alike:
+            row += (", ".join(other for other in alike.get(u.login, ()) if other != u.login),)
+        rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print(

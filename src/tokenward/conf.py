@@ -42,9 +42,11 @@ DEFAULTS: dict[str, Any] = {
     # How long a confirmed password opens the token pages to a local user (step-up).
     "STEP_UP_SECONDS": 600,
     # Failed password attempts (Basic, the login form, the token endpoints, step-up): at most
-    # this many per account (its login, case-folded) and per client address within one fixed
-    # window of this many seconds, which starts at the first failure; then 429 until it ends.
+    # this many per account from one client address, per account from every address, and per
+    # client address within one fixed window of this many seconds, which starts at the first
+    # failure; then 429 until it ends (``accounts.lockout``).
     "LOCKOUT_ACCOUNT_FAILURES": 10,
+    "LOCKOUT_ACCOUNT_TOTAL_FAILURES": 100,
     "LOCKOUT_ADDRESS_FAILURES": 50,
     "LOCKOUT_WINDOW_SECONDS": 900,
     # Leaked-token reports (POST /api/leaked-tokens, tokenward.tokens.leaks): the shared secret

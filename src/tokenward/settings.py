@@ -186,8 +186,10 @@ TOKENWARD = {
     "TRUSTED_PROXIES": _env_list("TOKENWARD_TRUSTED_PROXIES", ""),
     "LOGIN_FORM_ENABLED": _env_bool("TOKENWARD_LOGIN_FORM_ENABLED", True),
     "STEP_UP_SECONDS": _env_number("TOKENWARD_STEP_UP_SECONDS") or 600,
-    # Failed passwords allowed per account and per client address in one fixed window.
+    # Failed passwords allowed per account from one address, per account, and per client
+    # address in one fixed window.
     "LOCKOUT_ACCOUNT_FAILURES": _env_number("TOKENWARD_LOCKOUT_ACCOUNT_FAILURES", 10),
+    "LOCKOUT_ACCOUNT_TOTAL_FAILURES": _env_number("TOKENWARD_LOCKOUT_ACCOUNT_TOTAL_FAILURES", 100),
     "LOCKOUT_ADDRESS_FAILURES": _env_number("TOKENWARD_LOCKOUT_ADDRESS_FAILURES", 50),
     "LOCKOUT_WINDOW_SECONDS": _env_number("TOKENWARD_LOCKOUT_WINDOW_SECONDS", 900),
     # The secret that signs leaked-token reports; empty: the endpoint is off.

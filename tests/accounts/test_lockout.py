@@ -13,6 +13,7 @@ from django.db import connection, connections
 
 from tests.lockout import (
     ACCOUNT_LIMIT,
+    ACCOUNT_TOTAL_LIMIT,
     ADDRESS_LIMIT,
     REDIS_DOWN_REASON,
     REDIS_UP,
@@ -22,7 +23,7 @@ from tests.lockout import (
     use_redis,
 )
 from tokenward.accounts import lockout
-from tokenward.accounts.models import PasswordFailureCounter
+from tokenward.accounts.models import PasswordFailureCounter, User
 from tokenward.audit.models import AuditEvent
 from tokenward.audit.services import ClientInfo
 
@@ -80,19 +81,63 @@ class TestTheDatabaseStore:
         [row] = PasswordFailureCounter.objects.all().filter(key=lockout.account_key("mwhite"))
         assert (row.count, row.window_start) == (1, START + timedelta(seconds=WINDOW))
 
-    def test_logins_are_case_folded_so_case_does_not_buy_more_guesses(self, clock):
+    def test_BOB_logging_in_between_does_not_clear_the_guesses_at_bob(self, clock):
+        User.objects.create_user("bob")
+        kept = User.objects.create_user("kept")  # BOB, kept from before logins were folded
+        User.objects.filter(pk=kept.pk).update(login="BOB", login_key=None)
+
+        for _ in range(4):  # twelve guesses at bob in all, with BOB's log-ins between
+            fail("bob", ACCOUNT_LIMIT - 1)
+            lockout.reset("BOB", HOME)
+            if retry_after("bob") is not None:
+                break
+
+        assert retry_after("bob") == WINDOW
+        assert retry_after("BOB", ELSEWHERE) is None
+
+    def test_each_exact_login_has_its_own_counters(self, clock, member):
         fail("MWhite", 1)
         fail("mwhite", 1)
         fail("MWHITE", 1)
 
-        assert retry_after("mWhite") == WINDOW
+        assert retry_after("mWhite") is None
+        rows = dict(PasswordFailureCounter.objects.values_list("key", "count"))
+        assert rows[lockout.account_key("mwhite")] == 1  # the account, by its id
+        assert rows[lockout.account_key("MWhite")] == 1  # unknown logins, as typed
 
     def test_other_accounts_and_other_addresses_are_unaffected(self, clock):
         fail("mwhite", ACCOUNT_LIMIT)
 
         assert retry_after("mwhite") == WINDOW
-        assert retry_after("mwhite", ELSEWHERE) == WINDOW  # the account is locked everywhere
+        assert retry_after("mwhite", ELSEWHERE) is None  # only this address is shut out
         assert retry_after("boss") is None
+
+    def test_a_stranger_cannot_lock_the_owner_out_but_guessing_stays_bounded(self, clock, member):
+        strangers = [f"203.0.113.{n}" for n in range(1, 10)]
+        fail(member.login, ACCOUNT_LIMIT, address=strangers[0])
+
+        assert retry_after(member.login, strangers[0]) == WINDOW  # the stranger: locked out
+        assert retry_after(member.login, HOME) is None  # the owner, from home: let in
+        lockout.reset(member.login, HOME)
+        assert retry_after(member.login, strangers[0]) == WINDOW  # the owner reopens nothing
+
+        guesses = ACCOUNT_LIMIT
+        for address in strangers[1:]:  # more addresses: bounded by the account's total
+            while retry_after(member.login, address) is None:
+                fail(member.login, 1, address=address)
+                guesses += 1
+
+        assert guesses == ACCOUNT_TOTAL_LIMIT
+        assert retry_after(member.login, HOME) == WINDOW  # now locked from everywhere
+        assert retry_after("boss", strangers[-1]) is None
+
+    def test_a_known_and_an_unknown_login_are_counted_alike(self, clock, member):
+        for login, address in ((member.login, HOME), ("nobody-has-this-login", "192.0.2.11")):
+            fail(login, ACCOUNT_LIMIT - 1, address)
+            assert retry_after(login, address) is None
+            fail(login, 1, address)
+            assert retry_after(login, address) == WINDOW
+            assert retry_after(login, ELSEWHERE) is None
 
     def test_an_address_is_refused_after_its_limit_of_failures_over_any_logins(self, clock):
         for n in range(ADDRESS_LIMIT):
@@ -107,22 +152,25 @@ class TestTheDatabaseStore:
         fail("boss", ADDRESS_LIMIT - ACCOUNT_LIMIT)
         fail("mwhite", 1)
 
-        lockout.reset("mwhite")
+        lockout.reset("mwhite", HOME)
 
-        assert not PasswordFailureCounter.objects.filter(key=lockout.account_key("mwhite"))
+        cleared = lockout.account_address_key("mwhite", HOME)
+        assert not PasswordFailureCounter.objects.filter(key=cleared)
+        assert PasswordFailureCounter.objects.get(key=lockout.account_key("mwhite")).count == 3
         assert retry_after("mwhite", ELSEWHERE) is None
         assert retry_after("mwhite") == WINDOW  # the address has its 5 failures
 
     def test_a_reset_with_nothing_to_clear_writes_nothing(self, django_assert_num_queries):
-        with django_assert_num_queries(1):  # one read
-            lockout.reset("mwhite")
+        with django_assert_num_queries(2):  # whose account it is, and one read
+            lockout.reset("mwhite", HOME)
 
     def test_rows_hold_digests_not_logins_or_addresses(self, clock):
         fail("Mary.White@example.com", 1)
 
         keys = set(PasswordFailureCounter.objects.values_list("key", flat=True))
         assert keys == {
-            lockout.account_key("mary.white@example.com"),
+            lockout.account_key("Mary.White@example.com"),
+            lockout.account_address_key("Mary.White@example.com", HOME),
             lockout.address_key(HOME),
         }
         assert all(len(key) == 64 and "mary" not in key.lower() for key in keys)
@@ -134,7 +182,8 @@ class TestTheDatabaseStore:
         fail("new", 1, address=None)
 
         assert set(PasswordFailureCounter.objects.values_list("key", flat=True)) == {
-            lockout.account_key("new")
+            lockout.account_key("new"),
+            lockout.account_address_key("new", None),
         }
 
     def test_check_writes_nothing_and_enforce_audits_only_a_refusal(self, clock, member):
@@ -193,8 +242,11 @@ def test_parallel_workers_never_lose_a_count_on_postgresql():
         thread.join(timeout=30)
 
     assert errors == []
-    [row] = PasswordFailureCounter.objects.all()
-    assert row.count == threads * each
+    counts = dict(PasswordFailureCounter.objects.values_list("key", "count"))
+    assert counts == {
+        lockout.account_key("target"): threads * each,
+        lockout.account_address_key("target", None): threads * each,
+    }
 
 
 @pytest.mark.redis
@@ -227,11 +279,13 @@ class TestTheRedisStore:
     def test_a_right_password_clears_the_account_in_redis(self):
         fail("mwhite", ACCOUNT_LIMIT)
 
-        lockout.reset("mwhite")
+        lockout.reset("mwhite", HOME)
 
-        assert retry_after("mwhite", ELSEWHERE) is None
-        client, name = redis_key("mwhite")
+        assert retry_after("mwhite") is None
+        client, name = redis_key("mwhite", HOME)
         assert client.get(name) is None
+        client, name = redis_key("mwhite")
+        assert int(client.get(name)) == ACCOUNT_LIMIT  # the account's total stays
 
     def test_parallel_workers_never_lose_a_count_in_redis(self):
         threads, each = 8, 6
@@ -260,21 +314,22 @@ class TestTheRedisStore:
         use_dead_redis(settings)
         fail("mwhite", ACCOUNT_LIMIT - 1, address=None)  # Redis is down: into the database
         settings.CACHES = redis_up
-        assert retry_after("mwhite") is None
+        assert retry_after("mwhite", None) is None
 
         fail("mwhite", 1, address=None)  # Redis is back: into Redis
 
-        assert 0 < retry_after("mwhite") <= WINDOW
+        assert 0 < retry_after("mwhite", None) <= WINDOW
         row = PasswordFailureCounter.objects.get(key=lockout.account_key("mwhite"))
         assert row.count == ACCOUNT_LIMIT - 1
         client, name = redis_key("mwhite")
         assert int(client.get(name)) == 1
 
 
-def redis_key(login: str):
-    """Return the raw Redis client and the key holding ``login``'s count."""
+def redis_key(login: str, address: str | None = None):
+    """Return the raw Redis client and the key holding ``login``'s count (from ``address``)."""
     cache = caches["default"]
-    name = cache.make_and_validate_key("tokenward-lockout:" + lockout.account_key(login))
+    key = lockout.account_address_key(login, address) if address else lockout.account_key(login)
+    name = cache.make_and_validate_key("tokenward-lockout:" + key)
     return cache._cache.get_client(name, write=True), name
 
 
@@ -298,13 +353,19 @@ class TestRedisDown:
     def test_a_reset_still_clears_the_database(self, clock):
         fail("mwhite", ACCOUNT_LIMIT)
 
-        lockout.reset("mwhite")
+        lockout.reset("mwhite", HOME)
 
-        assert retry_after("mwhite", ELSEWHERE) is None
+        assert retry_after("mwhite") is None
 
 
 @pytest.mark.parametrize(
-    "name", ["LOCKOUT_ACCOUNT_FAILURES", "LOCKOUT_ADDRESS_FAILURES", "LOCKOUT_WINDOW_SECONDS"]
+    "name",
+    [
+        "LOCKOUT_ACCOUNT_FAILURES",
+        "LOCKOUT_ACCOUNT_TOTAL_FAILURES",
+        "LOCKOUT_ADDRESS_FAILURES",
+        "LOCKOUT_WINDOW_SECONDS",
+    ],
 )
 @pytest.mark.parametrize("value", [0, -1, 1.5, "10", None, True])
 def test_a_bad_setting_is_reported_at_start_up(settings, name, value):
@@ -315,12 +376,30 @@ def test_a_bad_setting_is_reported_at_start_up(settings, name, value):
     assert f"TOKENWARD[{name!r}] must be a whole number of at least 1." in messages
 
 
-def test_the_defaults_are_10_per_account_50_per_address_in_15_minutes(settings):
+def test_the_defaults_are_10_per_account_and_address_100_per_account_50_per_address_in_15_min(
+    settings,
+):
     from tokenward.conf import DEFAULTS
 
     assert (
         DEFAULTS["LOCKOUT_ACCOUNT_FAILURES"],
+        DEFAULTS["LOCKOUT_ACCOUNT_TOTAL_FAILURES"],
         DEFAULTS["LOCKOUT_ADDRESS_FAILURES"],
         DEFAULTS["LOCKOUT_WINDOW_SECONDS"],
-    ) == (10, 50, 900)
+    ) == (10, 100, 50, 900)
     assert not [error for error in run_checks() if "LOCKOUT" in str(error.msg)]
+
+
+def test_an_account_total_under_the_per_address_limit_is_reported_at_start_up(settings):
+    settings.TOKENWARD = {
+        **settings.TOKENWARD,
+        "LOCKOUT_ACCOUNT_FAILURES": 10,
+        "LOCKOUT_ACCOUNT_TOTAL_FAILURES": 9,
+    }
+
+    errors = [error for error in run_checks() if error.id == "tokenward.E019"]
+
+    assert [str(error.msg) for error in errors] == [
+        "TOKENWARD['LOCKOUT_ACCOUNT_TOTAL_FAILURES'] must be at least "
+        "TOKENWARD['LOCKOUT_ACCOUNT_FAILURES']."
+    ]

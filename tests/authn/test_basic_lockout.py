@@ -9,12 +9,15 @@ import pytest
 from tests.conftest import basic_header
 from tests.lockout import (
     ACCOUNT_LIMIT,
+    ACCOUNT_TOTAL_LIMIT,
     ADDRESS_LIMIT,
     GUESSES,
     WINDOW,
     guess,
     locked_body,
+    use_small_limits,
 )
+from tokenward.accounts.models import User
 from tokenward.audit.models import AuditEvent
 from tokenward.authn.basic_cache import verified_passwords
 
@@ -63,14 +66,53 @@ def test_the_account_opens_again_when_the_window_ends(api, member, clock):
     assert get_me(api, member.login, member.raw_password).status_code == 200
 
 
-def test_a_locked_account_is_locked_from_every_address(api, member):
+def test_a_strangers_full_run_of_guesses_does_not_lock_the_owner_out_from_another_address(
+    api, member, clock
+):
+    stranger, home = "203.0.113.1", "198.51.100.2"
     for _ in range(ACCOUNT_LIMIT):
-        get_me(api, member.login, "not-the-password", address="192.0.2.1")
+        assert get_me(api, member.login, "not-the-password", stranger).status_code == 401
 
-    response = get_me(api, member.login, member.raw_password, address="198.51.100.2")
+    refused = get_me(api, member.login, member.raw_password, stranger)
+    owner = get_me(api, member.login, member.raw_password, home)
 
-    assert response.status_code == 429
-    assert response.json()["code"] == "too_many_attempts"
+    assert (refused.status_code, refused.json()) == (429, locked_body(WINDOW))
+    assert owner.status_code == 200
+    assert owner.json()["login"] == member.login
+    [event] = lockout_events()
+    assert (event.subject, event.address) == (member, stranger)
+
+
+def test_guessing_from_many_addresses_stays_bounded_by_the_accounts_total(api, member, clock):
+    answers = [
+        get_me(api, member.login, "not-the-password", f"203.0.113.{n}").status_code
+        for n in range(1, 6)  # five addresses, each with its full run of guesses
+        for _ in range(ACCOUNT_LIMIT)
+    ]
+    owner = get_me(api, member.login, member.raw_password, "198.51.100.2")
+
+    assert answers == [401] * ACCOUNT_TOTAL_LIMIT + [429] * (
+        5 * ACCOUNT_LIMIT - ACCOUNT_TOTAL_LIMIT
+    )
+    assert (owner.status_code, owner.json()) == (429, locked_body(WINDOW))  # now, everywhere
+
+
+def test_twelve_guesses_at_bob_do_not_pass_because_BOB_logs_in_between(
+    api, make_user, settings, clock
+):
+    use_small_limits(settings, LOCKOUT_ADDRESS_FAILURES=100)  # the account's limit alone
+    bob = make_user("bob")
+    big_bob = make_user("kept")  # BOB, kept from before logins were folded
+    User.objects.filter(pk=big_bob.pk).update(login="BOB", login_key=None)
+
+    answers = []
+    for _ in range(6):  # twelve guesses at bob, two at a time, BOB logging in between
+        answers += [get_me(api, "bob", "not-the-password").status_code for _ in range(2)]
+        assert get_me(api, "BOB", big_bob.raw_password).status_code == 200
+        verified_passwords.clear()
+
+    assert answers == [401] * ACCOUNT_LIMIT + [429] * (12 - ACCOUNT_LIMIT)
+    assert get_me(api, "bob", bob.raw_password).status_code == 429
 
 
 def test_one_address_guessing_many_logins_is_locked_out_and_others_are_not(
@@ -110,12 +152,16 @@ def test_an_unknown_login_is_locked_out_exactly_as_a_known_one(api, member, cloc
         for _ in range(ACCOUNT_LIMIT):
             assert get_me(api, login, "not-the-password", address).status_code == 401
 
-    unknown = get_me(api, "nobody-has-this-login", "not-the-password", "198.51.100.2")
-    known = get_me(api, member.login, "not-the-password", "198.51.100.2")
+    unknown = get_me(api, "nobody-has-this-login", "not-the-password", "192.0.2.1")
+    known = get_me(api, member.login, "not-the-password", "192.0.2.2")
+    unknown_elsewhere = get_me(api, "nobody-has-this-login", "not-the-password", "198.51.100.2")
+    known_elsewhere = get_me(api, member.login, "not-the-password", "198.51.100.3")
 
     assert known.status_code == 429
     assert (unknown.status_code, unknown.json()) == (known.status_code, known.json())
     assert unknown.headers["Retry-After"] == known.headers["Retry-After"]
+    assert unknown_elsewhere.status_code == known_elsewhere.status_code == 401
+    assert unknown_elsewhere.json() == known_elsewhere.json()
 
 
 @pytest.mark.parametrize("case", GUESSES)

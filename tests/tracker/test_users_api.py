@@ -146,3 +146,70 @@ def test_logins_basic_cannot_carry_are_refused_on_create_and_change(as_basic, ad
     member.refresh_from_db()
     assert member.login == "mwhite"
     assert User.objects.count() == 2
+
+
+def lookalike_error(login: str, existing: str) -> dict:
+    return {
+        "detail": "The request is invalid; see errors.",
+        "code": "invalid",
+        "errors": {
+            "login": [
+                f"The login {login!r} looks like the existing login {existing!r}: logins must "
+                "differ by more than letter case or character width."
+            ]
+        },
+    }
+
+
+@pytest.mark.parametrize("login", ["MWHITE", "MWhite", "\uff2d\uff37\uff28\uff29\uff34\uff25"])
+def test_creating_a_lookalike_of_mwhite_is_400_naming_mwhite(as_basic, admin, member, login):
+    response = as_basic(admin).post("/api/users/", {"login": login}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == lookalike_error(login, "mwhite")
+    assert sorted(User.objects.values_list("login", flat=True)) == ["boss", "mwhite"]
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u202e", "\u2060", "\ufeff"])
+def test_creating_mwhite_with_an_invisible_character_is_400(as_basic, admin, member, char):
+    response = as_basic(admin).post("/api/users/", {"login": f"mwhite{char}"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "login": [
+            f"A login cannot hold invisible or formatting characters such as U+{ord(char):04X}."
+        ]
+    }
+    assert User.objects.count() == 2
+
+
+def test_renaming_a_user_to_a_lookalike_of_another_is_400(as_basic, admin, member, outsider):
+    response = as_basic(admin).patch(
+        f"/api/users/{outsider.id}", {"login": "MWhite", "full_name": "Not Mary"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == lookalike_error("MWhite", "mwhite")
+    outsider.refresh_from_db()
+    assert (outsider.login, outsider.full_name) == ("stranger", "Some Stranger")
+
+
+def test_a_user_may_be_renamed_to_another_case_of_their_own_login(as_basic, admin, member):
+    response = as_basic(admin).patch(f"/api/users/{member.id}", {"login": "MWhite"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["login"] == "MWhite"
+    assert User.objects.get(pk=member.id).login == "MWhite"
+
+
+def test_a_kept_lookalike_can_be_changed_and_renamed_apart(as_basic, admin, member):
+    kept = User.objects.create_user("kept")
+    User.objects.filter(pk=kept.pk).update(login="MWHITE", login_key=None)  # from before 0004
+
+    changed = as_basic(admin).patch(f"/api/users/{kept.id}", {"full_name": "M"}, format="json")
+    renamed = as_basic(admin).patch(f"/api/users/{kept.id}", {"login": "mw2"}, format="json")
+
+    assert (changed.status_code, renamed.status_code) == (200, 200)
+    kept.refresh_from_db()
+    assert (kept.login, kept.full_name) == ("mw2", "M")
+    assert kept.login_key is not None

@@ -368,5 +368,26 @@ def test_creating_a_user_with_a_taken_login_shows_the_form_again(as_admin, membe
     assert User.objects.filter(login=member.login).count() == 1
 
 
+@pytest.mark.parametrize(
+    "login", ["MWhite", "\uff2d\uff37\uff28\uff29\uff34\uff25", "mwhite\u200b"]
+)
+def test_creating_a_lookalike_of_a_login_on_the_page_is_refused_naming_the_clash(
+    as_admin, member, login
+):
+    response = post(as_admin, USERS, {"login": login, "role": "user", "account_type": "local"})
+
+    assert response.status_code == 400
+    page_text = response.content.decode()
+    if login.endswith("\u200b"):
+        assert "A login cannot hold invisible or formatting characters such as U+200B." in page_text
+    else:
+        assert (
+            f"The login &#x27;{login}&#x27; looks like the existing login &#x27;mwhite&#x27;"
+            in page_text
+        )
+    assert sorted(User.objects.values_list("login", flat=True)) == ["boss", "mwhite"]
+    assert not AuditEvent.objects.filter(reason="created").exists()
+
+
 def test_an_unknown_user_is_not_found(as_admin):
     assert as_admin.get("/admin/users/999999/").status_code == 404

@@ -54,6 +54,20 @@ def test_after_the_limit_the_form_comes_back_with_429_and_the_reason(
     assert log_in(outsider.login, outsider.raw_password).status_code == 302
 
 
+def test_the_owner_logs_in_from_home_after_a_strangers_full_run_of_guesses(member, clock):
+    for _ in range(ACCOUNT_LIMIT):
+        assert log_in(member.login, "not-the-password", "203.0.113.7").status_code == 200
+
+    stranger = log_in(member.login, member.raw_password, "203.0.113.7")
+    owner = log_in(member.login, member.raw_password, "198.51.100.2")
+
+    assert stranger.status_code == 429  # the stranger's address: shut out of the account
+    assert locked_body(WINDOW)["detail"] in stranger.content.decode()
+    assert owner.status_code == 302  # the owner, from home: in
+    assert Session.objects.count() == 1
+    assert log_in(member.login, "not-the-password", "203.0.113.7").status_code == 429
+
+
 def test_the_form_works_again_when_the_window_ends(member, clock):
     for _ in range(ACCOUNT_LIMIT):
         log_in(member.login, "not-the-password")

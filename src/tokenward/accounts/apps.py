@@ -9,4 +9,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tokenward.accounts import signals  # noqa: F401  (connects the receivers)
+        from tokenward.accounts import checks, signals  # noqa: F401  (registers them)

@@ -1,10 +1,18 @@
-"""Limits on failed password attempts, per account and per client address, across workers.
+"""Limits on failed password attempts, per account and address, per account, per address.
 
 The one owner of the counters. Every place that judges a password (Basic, the login form,
 the token endpoints, step-up) calls ``enforce`` before hashing, ``record_failure`` after a
 wrong password and ``reset`` after a right one. Windows are fixed: a counter's window starts
 at its first failure and lasts ``LOCKOUT_WINDOW_SECONDS``; once it holds the limit, every
 attempt is refused until the window ends, the right password too, and nothing is hashed.
+
+Three counters judge each attempt. The account from this address, at
+``LOCKOUT_ACCOUNT_FAILURES``: a stranger guessing from one address locks only themselves
+out of that account. The account from every address, at the much higher
+``LOCKOUT_ACCOUNT_TOTAL_FAILURES``: guessing from many addresses stays bounded. The address
+over every login, at ``LOCKOUT_ADDRESS_FAILURES``. An account is the exact account: its id
+when the login exists as typed (logins are matched exactly, so ``BOB`` is not ``bob``), else
+the exact login typed, so unknown logins are counted as known ones are.
 
 Storage: Redis when the default cache is a ``RedisCache`` (``REDIS_URL``), else the database.
 When Redis fails, failures are counted in the database instead, and ``check`` always adds
@@ -13,6 +21,7 @@ the database's counts to Redis's, so an outage never opens the door (fail closed
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterable
@@ -48,13 +57,33 @@ class LockedOut(Exception):
         super().__init__(self.detail)
 
 
-def account_key(login: str) -> str:
-    """Return the counter key of ``login``: case-folded, so "Admin" and "admin" share it.
+def _account(login: str) -> str:
+    """Return whom ``login``'s counters belong to: ``user:ID`` for an existing account, else
+    ``login:`` and the login exactly as typed.
 
-    Unknown logins have counters as known ones do, so a lockout tells nothing about which
-    logins exist.
+    One indexed read either way, so known and unknown logins cost the same. A login with a
+    NUL is nobody's (logins refuse control characters) and PostgreSQL refuses it: not asked.
     """
-    return token_digest("lockout-account:" + login.casefold())
+    if "\x00" not in login:
+        found = User.objects.filter(login=login).values_list("pk", flat=True).first()
+        if found is not None:
+            return f"user:{found}"
+    return "login:" + login
+
+
+def account_key(login: str) -> str:
+    """Return the key of the counter of ``login``'s account over every address."""
+    return token_digest("lockout-account:" + _account(login))
+
+
+def account_address_key(login: str, address: str | None) -> str:
+    """Return the key of the counter of ``login``'s account from ``address``."""
+    return _account_address_key(_account(login), address)
+
+
+def _account_address_key(account: str, address: str | None) -> str:
+    # JSON keeps the two parts apart whatever characters the login holds.
+    return token_digest("lockout-account-address:" + json.dumps([account, address or ""]))
 
 
 def address_key(address: str) -> str:
@@ -63,7 +92,11 @@ def address_key(address: str) -> str:
 
 
 def _limits(login: str, address: str | None) -> dict[str, int]:
-    limits = {account_key(login): setting("LOCKOUT_ACCOUNT_FAILURES")}
+    account = _account(login)
+    limits = {
+        _account_address_key(account, address): setting("LOCKOUT_ACCOUNT_FAILURES"),
+        token_digest("lockout-account:" + account): setting("LOCKOUT_ACCOUNT_TOTAL_FAILURES"),
+    }
     if address:
         limits[address_key(address)] = setting("LOCKOUT_ADDRESS_FAILURES")
     return limits
@@ -102,16 +135,22 @@ def enforce(login: str, client: ClientInfo, *, actor: User | None = None) -> Non
 
 
 def record_failure(login: str, address: str | None) -> None:
-    """Count one failed password attempt against the account and the address."""
+    """Count one failed password attempt against the account from this address, the account,
+    and the address."""
     window = setting("LOCKOUT_WINDOW_SECONDS")
     for key in _limits(login, address):
         if not _redis_incr(key, window):
             _database_incr(key, window)
 
 
-def reset(login: str) -> None:
-    """Clear the account's counter after a right password; the address's counter stays."""
-    key = account_key(login)
+def reset(login: str, address: str | None) -> None:
+    """Clear the counter of this account from this address after a right password.
+
+    Only that one: another account's counters, the address's over every login, and the
+    account's over every address (which an owner's log-in must not reopen to guessers
+    elsewhere) stay until their windows end.
+    """
+    key = account_address_key(login, address)
     cache = _redis()
     if cache is not None:
         try:

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tokenward.accounts.logins import login_key
+
 SYSTEM_LOGIN = "System"
 
 
@@ -37,6 +39,11 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser):
     login = models.CharField(max_length=150, unique=True)
+    # The digest of the login folded (``accounts.logins``): unique, so no two accounts have
+    # logins that look alike, whatever writes at once. Empty only for accounts that already
+    # clashed with an older one when the key was added (migration 0004); see ``lookalikes``.
+    # NULL, not "": unique indexes let many NULLs through, and only those rows lack a key.
+    login_key = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     email = models.EmailField(blank=True)
     full_name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.USER)
@@ -68,6 +75,20 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return self.login
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, keeping ``login_key`` in step with a new or changed login.
+
+        A row whose login is unchanged keeps its key, an empty one too (a clash kept from
+        before the key existed): only a rename gives it one, or refuses the look-alike.
+        """
+        loaded = getattr(self, "_loaded_credentials", (None,))[0]
+        if self._state.adding or (loaded is not None and loaded != self.login):
+            self.login_key = login_key(self.login)
+            fields = kwargs.get("update_fields")
+            if fields is not None and "login" in fields:
+                kwargs["update_fields"] = {*fields, "login_key"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> User:
@@ -129,10 +150,12 @@ class SiteSettings(models.Model):
 
 
 class PasswordFailureCounter(models.Model):
-    """Failed password attempts for one account or one client address in its current window.
+    """Failed password attempts for one account, one account from one client address, or one
+    client address, in its current window.
 
     Read and written only through ``tokenward.accounts.lockout``. ``key`` is a keyed digest
-    (HMAC-SHA256) of the case-folded login or of the address, never the value itself: the
+    (HMAC-SHA256) of the account (its id, or the login as typed) or of the address, never the
+    value itself: the
     login is whatever an attacker typed (any length, any characters, often someone else's
     password typed in the wrong field), and the table must not list who was attacked to
     anyone who reads a database dump without the key.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from tokenward.accounts.logins import invisible_character
+from tokenward.accounts.lookalikes import clashing_account
 from tokenward.accounts.models import SYSTEM_LOGIN, AccountType, Role, User
 from tokenward.audit.models import Action
 from tokenward.audit.services import ClientInfo, record_event
@@ -65,7 +68,47 @@ def validate_login(login: str) -> str:
     login = login.strip()
     if not login or len(login) > 150 or any(ch.isspace() or ch == ":" for ch in login):
         raise AccountError("A login is 1 to 150 characters, without spaces or colons.")
+    hidden = invisible_character(login)
+    if hidden is not None:  # named by code point: printed, it would be invisible
+        raise AccountError(
+            f"A login cannot hold invisible or formatting characters such as U+{ord(hidden):04X}."
+        )
     return login
+
+
+def check_login_free(login: str, *, user: User | None = None) -> None:
+    """Raise ``AccountFieldError`` if an account other than ``user`` has ``login`` or a login
+    that looks like it (the same after case folding and NFKC, ``accounts.logins``).
+
+    The message names the existing login: only administrators create and rename accounts.
+    """
+    other = clashing_account(login, exclude=user)
+    if other is None:
+        return
+    if other.login == login:
+        raise AccountFieldError("login", f"The login {login!r} is already taken.")
+    raise AccountFieldError(
+        "login",
+        f"The login {login!r} looks like the existing login {other.login!r}: logins must "
+        "differ by more than letter case or character width.",
+    )
+
+
+@contextmanager
+def claiming_login(login: str, *, user: User | None = None) -> Iterator[None]:
+    """Run the save of ``login`` (a new account, or ``user`` renamed) inside this block.
+
+    ``check_login_free`` first; and if another writer took the login or a look-alike between
+    that check and the save, the unique ``login_key`` refuses the save, and this raises
+    ``AccountFieldError`` naming the winner: never two look-alikes, never a 500.
+    """
+    check_login_free(login, user=user)
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        check_login_free(login, user=user)
+        raise AccountFieldError("login", f"The login {login!r} is already taken.") from None
 
 
 def create_user(
@@ -111,11 +154,8 @@ def create_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise AccountError(f"The login {login!r} is already taken.") from None
+    with claiming_login(login):
+        user.save()
     return user
 
 

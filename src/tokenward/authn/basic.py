@@ -108,7 +108,7 @@ def _verify_password_slowly(request: Request, login: str, password: str) -> User
         if login == SYSTEM_LOGIN:
             _refuse_system_without_password()
         raise CredentialFailed(CredentialError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN), REALM)
-    lockout.reset(login)
+    lockout.reset(login, client.address)
     return user
 
 

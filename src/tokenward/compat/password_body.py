@@ -43,5 +43,5 @@ def user_from_body(request: Request, method: str) -> User | None:
     if user is None:
         lockout.record_failure(login, client.address)
         return None
-    lockout.reset(login)
+    lockout.reset(login, client.address)
     return user

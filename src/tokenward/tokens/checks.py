@@ -47,11 +47,13 @@ def check_token_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         _whole_number("LOCKOUT_ACCOUNT_FAILURES", "tokenward.E016", minimum=1),
         _whole_number("LOCKOUT_ADDRESS_FAILURES", "tokenward.E017", minimum=1),
         _whole_number("LOCKOUT_WINDOW_SECONDS", "tokenward.E018", minimum=1),
+        _whole_number("LOCKOUT_ACCOUNT_TOTAL_FAILURES", "tokenward.E019", minimum=1),
         _whole_number("EXPIRY_NOTICE_DAYS", "tokenward.E035", minimum=0),
         _whole_number("UNUSED_TOKEN_DAYS", "tokenward.E036", minimum=0),
         _whole_number("RETENTION_DAYS", "tokenward.E037", minimum=1),
         _whole_number("MAINTENANCE_BATCH_SIZE", "tokenward.E038", minimum=1),
     ]
+    errors.append(_account_total_below_per_address())
     if len(setting("TOKEN_DIGEST_KEY")) < 32:
         errors.append(
             Error(
@@ -59,6 +61,19 @@ def check_token_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         )
     return [error for error in errors if error is not None]
+
+
+def _account_total_below_per_address() -> Error | None:
+    """A total under the per-address limit would let one address lock the owner out again."""
+    total, each = setting("LOCKOUT_ACCOUNT_TOTAL_FAILURES"), setting("LOCKOUT_ACCOUNT_FAILURES")
+    numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in (total, each))
+    if numbers and total < each:
+        return Error(
+            "TOKENWARD['LOCKOUT_ACCOUNT_TOTAL_FAILURES'] must be at least "
+            "TOKENWARD['LOCKOUT_ACCOUNT_FAILURES'].",
+            id="tokenward.E019",
+        )
+    return None
 
 
 # An HTTP header name, without underscores: WSGI maps "-" and "_" to the same key, and

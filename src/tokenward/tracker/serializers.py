@@ -44,9 +44,12 @@ class UserSerializer(serializers.ModelSerializer):
 
     def validate_login(self, value: str) -> str:
         try:
-            return accounts.validate_login(value)
+            login = accounts.validate_login(value)
+            if self.instance is None or login != self.instance.login:
+                accounts.check_login_free(login, user=self.instance)
         except accounts.AccountError as exc:
             raise serializers.ValidationError(str(exc)) from None
+        return login
 
     def validate(self, attrs: dict) -> dict:
         if self.instance is not None:

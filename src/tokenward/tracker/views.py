@@ -89,6 +89,17 @@ class UserViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
         except accounts.AccountError as exc:
             raise exceptions.ValidationError({"login": [str(exc)]}) from None
 
+    def perform_update(self, serializer: UserSerializer) -> None:
+        login = serializer.validated_data.get("login", serializer.instance.login)
+        if login == serializer.instance.login:
+            serializer.save()  # a kept look-alike (``lookalikes``) may still change otherwise
+            return
+        try:
+            with accounts.claiming_login(login, user=serializer.instance):
+                serializer.save()
+        except accounts.AccountFieldError as exc:
+            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+
     @extend_schema(responses=MeSerializer, parameters=[FIELDS_PARAMETER])
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:

@@ -113,7 +113,7 @@ def password_confirmed(request: HttpRequest, password: str) -> bool:
     client = client_info(request, "step_up", with_origin=False)
     lockout.enforce(user.login, client, actor=user)
     if user.check_password(password):
-        lockout.reset(user.login)
+        lockout.reset(user.login, client.address)
         record_proof(request)
         return True
     lockout.record_failure(user.login, client.address)

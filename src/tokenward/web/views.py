@@ -48,9 +48,9 @@ class LoginForm(AuthenticationForm):
             if self.user_cache is None:
                 lockout.record_failure(login, client.address)
             else:
-                lockout.reset(login)
+                lockout.reset(login, client.address)
             raise
-        lockout.reset(login)
+        lockout.reset(login, client.address)
         return cleaned
 
     def confirm_login_allowed(self, user: Any) -> None:
