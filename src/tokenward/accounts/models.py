@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 SYSTEM_LOGIN = "System"
+# Django's own (AbstractBaseUser._get_session_auth_hash).
+_DJANGO_SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 class Role(models.TextChoices):
@@ -83,6 +88,29 @@ class User(AbstractBaseUser):
             None if name in deferred else getattr(self, name)
             for name in ("login", "password", "is_active")
         )
+
+    def get_session_auth_hash(self) -> str:
+        """Return what a web session must hold to stay valid (checked on every request)."""
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        """The same, under each of ``SECRET_KEY_FALLBACKS`` (Django's key rotation)."""
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret: str | None) -> str:
+        """Django's HMAC of the password; nothing for an inactive account.
+
+        A session stays valid while the password is what it was at log-in, and an inactive
+        account has none: Django's ``get_user`` flushes a session whose hash differs, on
+        every page and in the API.
+        """
+        if not self.is_active:
+            return ""  # Django treats an empty hash as never valid
+        value = self.password
+        return salted_hmac(
+            _DJANGO_SESSION_SALT, value, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     @property
     def is_administrator(self) -> bool:
