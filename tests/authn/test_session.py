@@ -24,7 +24,7 @@ def test_session_cookie_authenticates_and_records_the_method(member):
     assert response.json()["auth_method"] == "session"
 
 
-def test_session_of_a_deactivated_user_ends_like_one_after_a_password_change(member):
+def test_session_of_a_deactivated_user_is_refused_with_a_reason(member):
     client = logged_in(member)
     member.is_active = False
     member.save()
@@ -32,11 +32,7 @@ def test_session_of_a_deactivated_user_ends_like_one_after_a_password_change(mem
     response = client.get("/api/users/me")
 
     assert response.status_code == 401
-    assert response.json() == {
-        "detail": "Authentication credentials were not provided.",
-        "code": "not_authenticated",
-    }
-    assert "_auth_user_id" not in client.session
+    assert response.json() == {"detail": "This account is inactive.", "code": "inactive_user"}
 
 
 def test_requester_session_gets_no_api_access(requester):

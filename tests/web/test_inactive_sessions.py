@@ -146,10 +146,7 @@ def test_deactivated_users_old_cookie_cannot_create_a_token_through_the_api(
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"]
-    assert response.json() == {
-        "detail": "Authentication credentials were not provided.",
-        "code": "not_authenticated",
-    }
+    assert response.json() == {"detail": "This account is inactive.", "code": "inactive_user"}
     assert "_auth_user_id" not in stepped_up.session  # the session itself has ended
     assert not PersonalAccessToken.objects.exists()
 
