@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 SYSTEM_LOGIN = "System"
-# Django's own (AbstractBaseUser._get_session_auth_hash).
+_SESSION_SALT = "tokenward.accounts.models.User.session_hash"
+# Django's own (AbstractBaseUser._get_session_auth_hash), for accounts whose epoch is 0.
 _DJANGO_SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
@@ -52,6 +53,9 @@ class User(AbstractBaseUser):
     )
     is_system = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Bumped when the account loses the rights its web sessions had (accounts.services): every
+    # session made before then ends, in every process, and stays ended (see _session_hash).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -99,18 +103,21 @@ class User(AbstractBaseUser):
             yield self._session_hash(secret=secret)
 
     def _session_hash(self, *, secret: str | None) -> str:
-        """Django's HMAC of the password; nothing for an inactive account.
+        """An HMAC of the password and the session epoch; nothing for an inactive account.
 
-        A session stays valid while the password is what it was at log-in, and an inactive
-        account has none: Django's ``get_user`` flushes a session whose hash differs, on
-        every page and in the API.
+        A session stays valid while both are what they were at log-in, so a new password or a
+        bumped epoch ends every other session, and an inactive account has none: Django's
+        ``get_user`` flushes a session whose hash differs, on every page and in the API.
+        Epoch 0 gives Django's own hash, so sessions made before epochs existed stay valid.
         """
         if not self.is_active:
             return ""  # Django treats an empty hash as never valid
-        value = self.password
-        return salted_hmac(
-            _DJANGO_SESSION_SALT, value, secret=secret, algorithm="sha256"
-        ).hexdigest()
+        salt, value = (
+            (_DJANGO_SESSION_SALT, self.password)
+            if not self.session_epoch
+            else (_SESSION_SALT, f"{self.session_epoch}:{self.password}")
+        )
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_administrator(self) -> bool:

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
+from tokenward.authn.client import client_info
 from tokenward.ids import ID_PATTERN, ID_SCHEMA, MAX_ID, parse_id
 from tokenward.tracker import access
 from tokenward.tracker.fields import FieldsSyntaxError, parse_fields, select_fields
@@ -93,6 +94,23 @@ class UserViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
             serializer.instance = accounts.create_user(**data)
         except accounts.AccountError as exc:
             raise exceptions.ValidationError({"login": [str(exc)]}) from None
+
+    def perform_update(self, serializer: UserSerializer) -> None:
+        """Save the names and login; change role, activation and sign-in as every door does.
+
+        The account fields go through ``accounts.update_account``, which audits them and ends
+        the account's web sessions when it loses its rights; nothing is written on a refusal.
+        """
+        data = serializer.validated_data
+        changes = {name: data.pop(name) for name in accounts.ACCOUNT_FIELDS if name in data}
+        with transaction.atomic():
+            user = serializer.save()
+            try:
+                accounts.update_account(
+                    user, changes, by=self.request.user, client=client_info(self.request, "api")
+                )
+            except accounts.AccountFieldError as exc:
+                raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
 
     @extend_schema(responses=MeSerializer, parameters=[FIELDS_PARAMETER])
     @action(detail=False, methods=["get"])
