@@ -160,6 +160,7 @@ def test_deactivated_users_old_cookie_cannot_create_a_token_through_the_api(
         "/profile/tokens/revoke-all/",
         "/auth/offline-token",
         "/oauth/applications/",
+        "/oauth/authorize/?response_type=code&client_id=any",
         USERS,
         "/admin/settings/",
         "/admin/audit/",
