@@ -326,3 +326,35 @@ def test_a_password_changed_on_a_is_refused_over_basic_by_b_within_a_second(pair
     assert_honoured(polls, (401, "invalid_credentials"), "password changed (Basic)")
     me = pair.b.get("/api/users/me", headers={"Authorization": basic_header(account.login, new)})
     assert (me.status_code, me.json()["login"]) == (200, account.login)
+
+
+def log_in(browser: httpx.Client, account: Account) -> None:
+    """Log ``account`` in through the form, in ``browser``."""
+    page = browser.get("/login/")
+    data = {**dict(HIDDEN.findall(page.text)), "username": account.login}
+    assert browser.post("/login/", data={**data, "password": account.password}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"is_active": False}, {"role": "requester"}, {"account_type": "sso"}],
+    ids=["deactivated", "requester", "sso"],
+)
+def test_an_account_losing_its_rights_on_a_loses_its_web_sessions_on_b_at_once(pair, change):
+    account = new_account(pair)
+    with httpx.Client(base_url=pair.b.url, timeout=10) as browser:
+        log_in(browser, account)
+        assert browser.get("/profile/").status_code == 200
+
+        changed = httpx.patch(
+            f"{pair.a.url}/api/users/{account.id}", json=change, headers=pair.admin, timeout=10
+        )
+        # No bound to wait for: every worker reads the account's row on every request.
+        pages = [browser.get("/profile/") for _ in range(WORKERS * 2)]
+        api = browser.get("/api/users/me")
+
+    assert changed.status_code == 200, changed.text
+    assert {(p.status_code, p.headers["Location"]) for p in pages} == {
+        (302, "/login/?next=/profile/")
+    }
+    assert (api.status_code, api.json()["code"]) == (401, "not_authenticated")

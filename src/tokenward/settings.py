@@ -120,8 +120,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-# All users load from their session, inactive ones too, so that the API can say why it refuses
-# them; the login form and Basic refuse inactive accounts themselves.
+# The login form and Basic refuse inactive accounts themselves; an inactive account's session
+# ends on its next request, on every page and in the API (User.get_session_auth_hash).
 # Single sign-on logs in only active SSO accounts named by a trusted proxy (web/sso.py).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.AllowAllUsersModelBackend",

@@ -273,7 +273,7 @@ def assert_ended_by_the_server(member, issued, reason: str) -> None:
     assert error.code == ErrorCode.TOKEN_REVOKED
     row = SessionToken.objects.get(pk=issued.record.pk)
     assert row.end_reason == reason
-    [event] = events(Action.REVOKED)
+    [event] = [e for e in events(Action.REVOKED) if e.credential_kind == session.KIND]
     assert (event.credential_id, event.method, event.reason) == (str(row.pk), "system", reason)
     assert (event.actor, event.subject) == (None, member)
 

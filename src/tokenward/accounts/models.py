@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from tokenward.accounts.logins import login_key
 
 SYSTEM_LOGIN = "System"
+_SESSION_SALT = "tokenward.accounts.models.User.session_hash"
+# Django's own (AbstractBaseUser._get_session_auth_hash), for accounts whose epoch is 0.
+_DJANGO_SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 class Role(models.TextChoices):
@@ -54,6 +60,9 @@ class User(AbstractBaseUser):
     )
     is_system = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Bumped when the account loses the rights its web sessions had (accounts.services): every
+    # session made before then ends, in every process, and stays ended (see _session_hash).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -104,6 +113,32 @@ class User(AbstractBaseUser):
             None if name in deferred else getattr(self, name)
             for name in ("login", "password", "is_active")
         )
+
+    def get_session_auth_hash(self) -> str:
+        """Return what a web session must hold to stay valid (checked on every request)."""
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        """The same, under each of ``SECRET_KEY_FALLBACKS`` (Django's key rotation)."""
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret: str | None) -> str:
+        """An HMAC of the password and the session epoch; nothing for an inactive account.
+
+        A session stays valid while both are what they were at log-in, so a new password or a
+        bumped epoch ends every other session, and an inactive account has none: Django's
+        ``get_user`` flushes a session whose hash differs, on every page and in the API.
+        Epoch 0 gives Django's own hash, so sessions made before epochs existed stay valid.
+        """
+        if not self.is_active:
+            return ""  # Django treats an empty hash as never valid
+        salt, value = (
+            (_DJANGO_SESSION_SALT, self.password)
+            if not self.session_epoch
+            else (_SESSION_SALT, f"{self.session_epoch}:{self.password}")
+        )
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_administrator(self) -> bool:

@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from tokenward.accounts import sessions
 from tokenward.accounts.logins import invisible_character
 from tokenward.accounts.lookalikes import clashing_account
 from tokenward.accounts.models import SYSTEM_LOGIN, AccountType, Role, User
 from tokenward.audit.models import Action
-from tokenward.audit.services import ClientInfo, record_event
+from tokenward.audit.services import CLI, ClientInfo, record_event
 
 ADMIN_LOGIN = "admin"
 # What administrators change on an account, besides its login, names and password.
@@ -172,12 +173,16 @@ def set_password(user: User, password: str, *, validate: bool = True) -> None:
     user.save(update_fields=["password"])
 
 
-def set_active(user: User, active: bool) -> None:
-    """Activate or deactivate ``user``; deactivation makes every credential fail at once."""
+def set_active(
+    user: User, active: bool, *, by: User | None = None, client: ClientInfo = CLI
+) -> None:
+    """Activate or deactivate ``user`` (the command line), audited as ``update_account`` is.
+
+    Deactivation makes every credential fail at once and ends every web session for good.
+    """
     if user.is_system and not active:
         raise AccountError("The System user cannot be deactivated.")
-    user.is_active = active
-    user.save(update_fields=["is_active"])
+    _apply_changes(user, {"is_active": active}, by=by, client=client)
 
 
 def check_account_change(user: User, changes: Mapping[str, Any]) -> None:
@@ -230,17 +235,31 @@ def update_account(
             "account_type", f"The account type must be one of: {', '.join(AccountType.values)}."
         )
     check_account_change(user, changes)
+    return _apply_changes(user, changes, by=by, client=client)
+
+
+def _apply_changes(
+    user: User, changes: Mapping[str, Any], *, by: User | None, client: ClientInfo
+) -> list[str]:
+    """Write and audit the ``ACCOUNT_FIELDS`` in ``changes`` that differ; return their names.
+
+    A change that takes away what a web session was granted with (``sessions.ending_reason``)
+    ends every web session of the account in the same transaction, for good.
+    """
     changed = [
         name for name in ACCOUNT_FIELDS if name in changes and changes[name] != getattr(user, name)
     ]
     if not changed:
         return []
+    ending = sessions.ending_reason(user, changes)
     with transaction.atomic():
         for name in changed:
             setattr(user, name, changes[name])
         user.save(update_fields=changed)
         for name in changed:
             _record_change(ACCOUNT_KIND, user, by=by, client=client, reason=name)
+        if ending:
+            sessions.end_web_sessions(user, by=by, client=client, reason=ending)
     return changed
 
 
@@ -267,7 +286,9 @@ def administer_password(user: User, password: str, *, by: User, client: ClientIn
         _record_change(PASSWORD_KIND, user, by=by, client=client, reason="set_by_administrator")
 
 
-def _record_change(kind: str, user: User, *, by: User, client: ClientInfo, reason: str) -> None:
+def _record_change(
+    kind: str, user: User, *, by: User | None, client: ClientInfo, reason: str
+) -> None:
     record_event(
         Action.CHANGED,
         credential_kind=kind,

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import User
+from tokenward.authn.client import client_info
 from tokenward.authn.issuing import Issuing, check_request_may_issue
 from tokenward.ids import ID_PATTERN, ID_SCHEMA, MAX_ID, parse_id
 from tokenward.tracker import access
@@ -90,13 +91,25 @@ class UserViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
             raise exceptions.ValidationError({"login": [str(exc)]}) from None
 
     def perform_update(self, serializer: UserSerializer) -> None:
-        login = serializer.validated_data.get("login", serializer.instance.login)
-        if login == serializer.instance.login:
-            serializer.save()  # a kept look-alike (``lookalikes``) may still change otherwise
-            return
+        """Save the names and login; change role, activation and sign-in as every door does.
+
+        A new login is claimed as at creation (no look-alike of another account). The account
+        fields go through ``accounts.update_account``, which audits them and ends the
+        account's web sessions when it loses its rights; nothing is written on a refusal.
+        """
+        data = serializer.validated_data
+        changes = {name: data.pop(name) for name in accounts.ACCOUNT_FIELDS if name in data}
+        login = data.get("login", serializer.instance.login)
         try:
-            with accounts.claiming_login(login, user=serializer.instance):
-                serializer.save()
+            with transaction.atomic():
+                if login == serializer.instance.login:
+                    user = serializer.save()  # a kept look-alike (``lookalikes``) may change
+                else:
+                    with accounts.claiming_login(login, user=serializer.instance):
+                        user = serializer.save()
+                accounts.update_account(
+                    user, changes, by=self.request.user, client=client_info(self.request, "api")
+                )
         except accounts.AccountFieldError as exc:
             raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
 

@@ -72,9 +72,10 @@ class SingleSignOnBackend(RemoteUserBackend):
         return user is not None and user.is_active and user.is_sso
 
     def get_user(self, user_id: Any) -> User | None:
-        """Return the user of a session, inactive ones too, as the model backend does.
+        """Return the user of a session, as the model backend does.
 
-        The API then says why it refuses an account that was deactivated (see settings.py).
+        An inactive account's session ends in Django's session check, whichever backend made
+        it (``User.get_session_auth_hash``).
         """
         try:
             return User.objects.get(pk=user_id)
