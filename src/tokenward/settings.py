@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
         "tokenward.compat.renderers.XMLRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "tokenward.compat.parsers.JSONParser",
         "tokenward.compat.parsers.XMLParser",
         "rest_framework.parsers.FormParser",
     ],
