@@ -139,3 +139,18 @@ def test_loopback_http_redirect_uris_are_allowed(as_basic, admin, uri):
 
     assert reply.status_code == 201
     assert reply.json()["redirect_uris"] == [uri]
+
+
+@pytest.mark.parametrize("value", [1.5, True, "ID"], ids=["float", "true", "string"])
+def test_a_json_project_id_that_is_not_an_integer_registers_nothing(
+    as_basic, member, make_project, value
+):
+    project = make_project(leader=member, members=[member])
+
+    data = body() | {"project": str(project.pk) if value == "ID" else value}
+
+    reply = as_basic(member).post(PATH, data, format="json")
+
+    assert reply.status_code == 400
+    assert list(reply.json()["errors"]) == ["project"]
+    assert not Application.objects.exists()

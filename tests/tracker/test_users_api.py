@@ -146,3 +146,23 @@ def test_logins_basic_cannot_carry_are_refused_on_create_and_change(as_basic, ad
     member.refresh_from_db()
     assert member.login == "mwhite"
     assert User.objects.count() == 2
+
+
+def test_a_user_id_in_arabic_indic_digits_reads_no_user(as_basic, admin):
+    assert admin.id < 10  # int("\u0661") is 1: it named the first user
+
+    response = as_basic(admin).get("/api/users/" + chr(0x0660 + admin.id))
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_user_id_in_arabic_indic_digits_sets_no_password(as_basic, admin):
+    url = f"/api/users/{chr(0x0660 + admin.id)}/password"
+
+    response = as_basic(admin).post(url, {"password": "a-new-long-pass-1"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    admin.refresh_from_db()
+    assert admin.check_password(admin.raw_password)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import AccountType, Role, User
+from tokenward.id_fields import IdRelatedField
 from tokenward.tracker.models import Project, StoryState, UserStory
 
 
@@ -92,14 +93,14 @@ class ProjectSerializer(serializers.ModelSerializer):
     leader = UserRefSerializer(read_only=True, allow_null=True)
     created_by = UserRefSerializer(read_only=True, allow_null=True)
     members = UserRefSerializer(many=True, read_only=True)
-    leader_id = serializers.PrimaryKeyRelatedField(
+    leader_id = IdRelatedField(
         source="leader",
         queryset=User.objects.all(),
         write_only=True,
         required=False,
         allow_null=True,
     )
-    member_ids = serializers.PrimaryKeyRelatedField(
+    member_ids = IdRelatedField(
         source="members",
         queryset=User.objects.all(),
         many=True,
@@ -131,10 +132,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 class UserStorySerializer(serializers.ModelSerializer):
     project = ProjectRefSerializer(read_only=True)
     owner = UserRefSerializer(read_only=True, allow_null=True)
-    project_id = serializers.PrimaryKeyRelatedField(
-        source="project", queryset=Project.objects.all(), write_only=True
-    )
-    owner_id = serializers.PrimaryKeyRelatedField(
+    project_id = IdRelatedField(source="project", queryset=Project.objects.all(), write_only=True)
+    owner_id = IdRelatedField(
         source="owner",
         queryset=User.objects.all(),
         write_only=True,
