@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "tokenward.web.security.ContentSecurityPolicyMiddleware",
     "tokenward.authn.middleware.QueryCredentialMiddleware",
     "tokenward.authn.middleware.DeprecatedCredentialMiddleware",
+    # Before anything reads a cookie, a form or the database: NUL is a 500 on PostgreSQL.
+    "tokenward.web.nul_bytes.NulByteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
