@@ -34,7 +34,7 @@ BODY_PATHS = sorted(
     for media in op.get("requestBody", {}).get("content", {})
     if media in ("application/json", "application/x-www-form-urlencoded")
 )
-OAUTH = ("/oauth/token/", "/oauth/revoke_token/", "/oauth/introspect/")
+OAUTH = ("/oauth/token/", "/oauth/revoke_token/", "/oauth/introspect/", "/auth/token")
 
 
 def refused(response, where: str) -> None:

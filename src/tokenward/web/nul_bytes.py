@@ -24,8 +24,8 @@ from tokenward.web import errors as web_errors
 # An escape for U+0000 in JSON text that is not itself an escaped backslash and "u0000".
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# The OAuth2 endpoints that answer machines in RFC 6749's error shape.
-_OAUTH_ENDPOINTS = ("/oauth/token/", "/oauth/revoke_token/", "/oauth/introspect/")
+# The OAuth2 endpoints (TargetData's /auth/token among them) answer in RFC 6749's shape.
+_OAUTH_ENDPOINTS = ("/oauth/token/", "/oauth/revoke_token/", "/oauth/introspect/", "/auth/token")
 
 
 def refusal(where: str) -> str:
