@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-from xml.etree.ElementTree import Element
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 MAX_DEPTH = 32
 TOO_DEEP = f"The request body is nested more than {MAX_DEPTH} levels deep."
 
 # A JSON string (skipped whole: brackets inside it do not nest) or one bracket.
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]+|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+class _Node(Protocol):
+    """An XML element, as far as depth goes: its children."""
+
+    def __iter__(self) -> Iterator[_Node]: ...
 
 
 class NestingError(ValueError):
@@ -53,12 +59,12 @@ def loads_json(body: str | bytes) -> Any:
     return json.loads(body)
 
 
-def check_xml_depth(root: Element) -> None:
+def check_xml_depth(root: _Node) -> None:
     """Raise ``NestingError`` if the element tree under ``root`` nests deeper than the limit.
 
     Walks without recursion; the parser that built the tree does not recurse either.
     """
-    level: list[tuple[Element, int]] = [(root, 1)]
+    level: list[tuple[_Node, int]] = [(root, 1)]
     while level:
         element, depth = level.pop()
         if depth > MAX_DEPTH:
