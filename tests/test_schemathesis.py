@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import unicodedata
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
@@ -229,3 +232,170 @@ def test_linked_calls_conform_to_the_schema(actor):
             stateful_step_count=8,
         ),
     )
+
+
+# --- hostile inputs, searched over every operation ---------------------------------------
+# schemathesis draws values the schema describes, and their negations; three classes of
+# input broke the server without being either, so hypothesis searches them here, over the
+# same schema, on whichever database the run uses: bodies nested past the parsers' limit
+# (RecursionError), NUL characters (PostgreSQL's DataError), ids spelt in non-ASCII digits
+# (which int() reads as ASCII ones) and JSON ids that are not integers.
+
+HOSTILE = settings(FUZZ, max_examples=40)
+OPERATIONS = [
+    (method.upper(), path, operation)
+    for path, operations in SCHEMA_DOCUMENT["paths"].items()
+    for method, operation in operations.items()
+]
+_COMPONENTS = SCHEMA_DOCUMENT["components"]["schemas"]
+
+
+def _written_models() -> list[Any]:
+    from oauth2_provider.models import Application
+
+    from tokenward.tracker.models import Project, UserStory
+
+    return [Application, Project, UserStory]
+
+
+_WRITTEN = _written_models()
+
+
+def _body_schema(operation: dict[str, Any]) -> dict[str, Any]:
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = schema.get("schema", {}).get("$ref", "")
+    return _COMPONENTS[ref.rsplit("/", 1)[-1]] if ref else schema.get("schema", {})
+
+
+def _media(operation: dict[str, Any]) -> list[str]:
+    return list(operation.get("requestBody", {}).get("content", {}))
+
+
+BODY_OPERATIONS = [
+    (m, p, media)
+    for m, p, op in OPERATIONS
+    for media in _media(op)
+    if media in ("application/json", "application/xml")
+]
+ID_PATH_OPERATIONS = [(m, p) for m, p, _ in OPERATIONS if re.search(r"\{\w*id\}", p)]
+# Every integer in a request body is an id (a project, a user); POSTs need no other row.
+ID_FIELDS = [
+    (p, name)
+    for m, p, op in OPERATIONS
+    if m == "POST" and "{" not in p
+    for name, prop in _body_schema(op).get("properties", {}).items()
+    if "integer" in (prop.get("type"), prop.get("items", {}).get("type"))
+]
+unicode_digits = st.text(st.characters(categories=["Nd"]), min_size=1, max_size=4).filter(
+    lambda text: not text.isascii()
+)
+with_nul = st.tuples(st.text(max_size=4), st.text(max_size=4)).map("\x00".join)
+
+
+def _send(method: str, path: str, actor, body: str = "", media: str = "application/json", **kw):
+    from django.test import Client
+
+    url = re.sub(r"\{\w+\}", "1", path) if "{" in path else path
+    return Client(raise_request_exception=False).generic(
+        method,
+        url,
+        body,
+        content_type=media,
+        HTTP_AUTHORIZATION=f"Bearer {_fresh_token(actor)}",
+        **kw,
+    )
+
+
+def test_the_hostile_tables_cover_the_schema():
+    assert len(BODY_OPERATIONS) >= 20 and len(ID_PATH_OPERATIONS) >= 10
+    assert {("/api/stories/", "project_id"), ("/api/projects/", "member_ids")} <= set(ID_FIELDS)
+
+
+@HOSTILE
+@given(
+    operation=st.sampled_from(BODY_OPERATIONS),
+    depth=st.integers(33, 3000),
+    opener=st.sampled_from(["[", '{"a":', "<a>"]),
+)
+def test_a_deeply_nested_body_is_a_400_on_every_operation(operation, depth, opener, actor):
+    method, path, media = operation
+    if media == "application/xml":
+        body = "<root>" + "<a>" * depth + "x" + "</a>" * depth + "</root>"
+    else:
+        opener = "[" if opener == "<a>" else opener
+        body = opener * depth + "1" + ("]" if opener == "[" else "}") * depth
+
+    response = _send(method, path, actor, body, media)
+
+    assert response.status_code in (400, 404), (path, response.content[:200])
+    if response.status_code == 400:  # 404: an {id} path whose row does not exist
+        assert response.json()["code"] == "parse_error"
+
+
+@HOSTILE
+@given(
+    operation=st.sampled_from(OPERATIONS),
+    text=with_nul,
+    where=st.sampled_from(["query", "json", "form"]),
+)
+def test_a_nul_anywhere_is_a_400_on_every_operation(operation, text, where, actor):
+    from urllib.parse import urlencode
+
+    method, path, _ = operation
+    if method == "GET":  # a GET body is never read, so never reaches a query
+        where = "query"
+    if where == "query":
+        response = _send(method, f"{path}?{urlencode({'q': text})}", actor)
+    elif where == "json":
+        response = _send(method, path, actor, json.dumps({"name": text, "login": text}))
+    else:
+        body = urlencode({"name": text, "client_id": text})
+        response = _send(method, path, actor, body, "application/x-www-form-urlencoded")
+
+    assert response.status_code == 400, (path, where, response.content[:200])
+    body = response.json()
+    assert body.get("code", body.get("error")) == "invalid_request"
+
+
+@HOSTILE
+@given(
+    operation=st.sampled_from(ID_PATH_OPERATIONS),
+    digit=st.characters(categories=["Nd"]).filter(lambda char: not char.isascii()),
+    ascii_places=st.sets(st.integers(1, 17)),
+)
+def test_an_id_in_non_ascii_digits_is_a_404_on_every_operation(
+    operation, digit, ascii_places, actor
+):
+    method, path = operation
+    # The actor's own id, spelt in the drawn digit's script: int() reads it as the actor's.
+    zero = ord(digit) - unicodedata.digit(digit)
+    spelt = "".join(
+        d if place in ascii_places else chr(zero + int(d)) for place, d in enumerate(str(actor.pk))
+    )
+    url = re.sub(r"\{\w*id\}", spelt, path)
+
+    response = _send(method, url, actor, "{}")
+
+    assert response.status_code == 404, (url, response.content[:200])
+
+
+@HOSTILE
+@given(
+    field=st.sampled_from(ID_FIELDS),
+    value=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.booleans(),
+        st.integers(0, 10).map(str),
+        unicode_digits,
+    ),
+)
+def test_a_json_id_that_is_not_an_integer_is_a_400(field, value, actor):
+    path, name = field
+    value = [value] if name.endswith("_ids") else value
+    rows = [Model.objects.count() for Model in _WRITTEN]
+
+    response = _send("POST", path, actor, json.dumps({name: value}))
+
+    assert response.status_code == 400, (path, name, value, response.content[:200])
+    assert name in response.json()["errors"]
+    assert [Model.objects.count() for Model in _WRITTEN] == rows

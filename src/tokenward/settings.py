@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "tokenward.web.security.ContentSecurityPolicyMiddleware",
     "tokenward.authn.middleware.QueryCredentialMiddleware",
     "tokenward.authn.middleware.DeprecatedCredentialMiddleware",
+    # Before anything reads a cookie, a form or the database: NUL is a 500 on PostgreSQL.
+    "tokenward.web.nul_bytes.NulByteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -264,7 +266,7 @@ REST_FRAMEWORK = {
         "tokenward.compat.renderers.XMLRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "tokenward.compat.parsers.JSONParser",
         "tokenward.compat.parsers.XMLParser",
         "rest_framework.parsers.FormParser",
     ],

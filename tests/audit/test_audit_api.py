@@ -229,8 +229,6 @@ def test_filters_combine(as_basic, admin, events):
         ({"since": "2026-03-02T10:00:00 00:00"}, "since"),  # an unencoded "+"
         ({"action": "deleted"}, "action"),
         ({"method": "x" * 41}, "method"),
-        ({"credential_kind": "bad\x00kind"}, "credential_kind"),
-        ({"user": "bad\x00login"}, "user"),
         ({"since": "2026-03-04T00:00:00Z", "until": "2026-03-02T00:00:00Z"}, "until"),
     ],
 )

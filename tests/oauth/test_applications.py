@@ -212,3 +212,18 @@ def test_registering_on_the_page_a_redirect_uri_with_a_backslash_is_refused(
     assert "A redirect URI must not contain a backslash." in reply.content.decode()
     assert not Application.objects.exists()
     assert not AuditEvent.objects.filter(credential_kind="oauth_application").exists()
+
+
+@pytest.mark.parametrize("value", [1.5, True, "ID"], ids=["float", "true", "string"])
+def test_a_json_project_id_that_is_not_an_integer_registers_nothing(
+    as_basic, member, make_project, value
+):
+    project = make_project(leader=member, members=[member])
+
+    data = body() | {"project": str(project.pk) if value == "ID" else value}
+
+    reply = as_basic(member).post(PATH, data, format="json")
+
+    assert reply.status_code == 400
+    assert list(reply.json()["errors"]) == ["project"]
+    assert not Application.objects.exists()

@@ -96,13 +96,19 @@ def test_an_administrator_lists_and_revokes_anyones(as_basic, admin, member, iss
     assert as_basic(admin).get(f"{PATH}/{issued.record.pk}").json()["revoked_by"] == admin.login
 
 
-@pytest.mark.parametrize("login", ["nobody", "Y\x00U"])
-def test_an_administrator_asking_for_an_unknown_login_gets_404(as_basic, admin, login):
-    # A NUL reaches no query: PostgreSQL would refuse it (schemathesis found a 500 there).
-    response = as_basic(admin).get(PATH, {"user": login})
+def test_an_administrator_asking_for_an_unknown_login_gets_404(as_basic, admin):
+    response = as_basic(admin).get(PATH, {"user": "nobody"})
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_login_with_a_nul_is_400_before_any_query(as_basic, admin):
+    # PostgreSQL would refuse it (schemathesis found a 500 there); no view sees it.
+    response = as_basic(admin).get(PATH, {"user": "Y\x00U"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_request"
 
 
 def test_a_member_cannot_list_someone_elses(as_basic, member, outsider):

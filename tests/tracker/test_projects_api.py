@@ -194,3 +194,28 @@ def test_wrong_password_on_a_public_project_is_still_401(api, public_project, me
     )
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("leader_id", 1.5),
+        ("leader_id", True),
+        ("leader_id", "ADMIN"),
+        ("member_ids", [1.5]),
+        ("member_ids", [True]),
+        ("member_ids", ["MEMBER"]),
+    ],
+)
+def test_a_json_user_id_that_is_not_an_integer_creates_no_project(
+    as_basic, admin, member, field, value
+):
+    ids = {"ADMIN": str(admin.id), "MEMBER": str(member.id)}
+    value = [ids.get(v, v) for v in value] if isinstance(value, list) else ids.get(value, value)
+    payload = {"name": "New", "short_name": "NEW", field: value}
+
+    response = as_basic(admin).post("/api/projects/", payload, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert not Project.objects.filter(short_name="NEW").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from tokenward.tracker.models import UserStory
@@ -206,3 +208,58 @@ def test_outsider_cannot_change_a_public_story(as_basic, outsider, stories):
     assert response.status_code == 403
     stories["public"].refresh_from_db()
     assert stories["public"].name == "Public story"
+
+
+# JSON carries types: an id is a JSON integer. Each of these named row 1 (int() of it) or
+# the project's row through its digits as a string.
+NOT_AN_INTEGER = {"float": 1.5, "whole-float": 1.0, "true": True, "string": "ID", "list": ["ID"]}
+
+
+@pytest.mark.parametrize("field", ["project_id", "owner_id"])
+@pytest.mark.parametrize("value", NOT_AN_INTEGER.values(), ids=NOT_AN_INTEGER.keys())
+def test_a_json_id_that_is_not_an_integer_creates_no_story(
+    as_basic, admin, member, private_project, field, value
+):
+    target = private_project.id if field == "project_id" else member.id
+    value = [str(target)] if value == ["ID"] else str(target) if value == "ID" else value
+    body = {"name": "x", "project_id": private_project.id, field: value}
+
+    response = as_basic(admin).post("/api/stories/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["errors"]) == [field]
+    assert "Incorrect type" in response.json()["errors"][field][0]
+    assert not UserStory.objects.exists()
+
+
+def test_a_form_or_xml_id_is_its_ascii_digits(as_basic, admin, private_project):
+    client = as_basic(admin)
+    form = "application/x-www-form-urlencoded"
+
+    created = client.post(
+        "/api/stories/", f"name=x&project_id={private_project.id}", content_type=form
+    )
+    spelt = quote("".join(chr(0x0660 + int(d)) for d in str(private_project.id)))
+    arabic = client.post("/api/stories/", f"name=y&project_id={spelt}", content_type=form)
+    xml = client.post(
+        "/api/stories/",
+        "<root><name>z</name><project_id>1.5</project_id></root>",
+        content_type="application/xml",
+    )
+
+    assert created.status_code == 201
+    assert created.json()["project"]["id"] == private_project.id
+    for refused in (arabic, xml):
+        assert refused.status_code == 400
+        assert list(refused.json()["errors"]) == ["project_id"]
+    assert list(UserStory.objects.values_list("name", flat=True)) == ["x"]
+
+
+def test_a_story_id_in_non_ascii_digits_is_404(as_basic, admin, stories):
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in str(stories["private"].id))
+
+    response = as_basic(admin).get("/api/stories/" + arabic_indic)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -213,3 +213,26 @@ def test_a_kept_lookalike_can_be_changed_and_renamed_apart(as_basic, admin, memb
     kept.refresh_from_db()
     assert (kept.login, kept.full_name) == ("mw2", "M")
     assert kept.login_key is not None
+
+
+def arabic_indic(number: int) -> str:
+    """Return ``number`` in Arabic-Indic digits, which int() reads as ASCII ones."""
+    return "".join(chr(0x0660 + int(digit)) for digit in str(number))
+
+
+def test_a_user_id_in_arabic_indic_digits_reads_no_user(as_basic, admin):
+    response = as_basic(admin).get("/api/users/" + arabic_indic(admin.id))
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_user_id_in_arabic_indic_digits_sets_no_password(as_basic, admin):
+    url = f"/api/users/{arabic_indic(admin.id)}/password"
+
+    response = as_basic(admin).post(url, {"password": "a-new-long-pass-1"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    admin.refresh_from_db()
+    assert admin.check_password(admin.raw_password)

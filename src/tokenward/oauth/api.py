@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from tokenward.authn.client import client_info
 from tokenward.authn.issuing import Issuing, check_request_may_issue
+from tokenward.id_fields import IdRelatedField
 from tokenward.oauth import services
 from tokenward.tokens.serializers import RevokedCountSerializer, TokenErrorSerializer
 from tokenward.tracker.models import Project
@@ -36,9 +37,7 @@ class ApplicationRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     redirect_uris = serializers.ListField(child=serializers.CharField(max_length=500), min_length=1)
     client_type = serializers.ChoiceField(choices=services.CLIENT_TYPES)
-    project = serializers.PrimaryKeyRelatedField(
-        queryset=Project.objects.all(), required=False, allow_null=True
-    )
+    project = IdRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
 
 
 class ApplicationSerializer(serializers.Serializer):
@@ -98,7 +97,7 @@ class ApplicationListView(APIView):
     def post(self, request: Request) -> Response:
         """Register an authorization-code application; the reply holds its secret, once."""
         check_request_may_issue(request, Issuing.OAUTH_APPLICATION)
-        serializer = ApplicationRequestSerializer(data=request.data)
+        serializer = ApplicationRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:

@@ -7,7 +7,6 @@ sha256=<hex>``. With no secret configured the endpoint does not exist (404).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -30,6 +29,7 @@ from rest_framework.views import APIView
 
 from tokenward.authn.client import client_info
 from tokenward.conf import setting
+from tokenward.nesting import NestingError, loads_json
 from tokenward.tokens import leaks
 from tokenward.tokens.serializers import TokenErrorSerializer
 from tokenward.web.security import issuing_reply
@@ -148,8 +148,10 @@ def _reported_tokens(body: bytes) -> list[leaks.ReportedToken]:
     """Return the entries of a signed report. Raise ``ParseError``, ``ValidationError`` or
     ``ReportTooLargeError`` if it is not a JSON list of at most ``MAX_ITEMS`` entries."""
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
+        data = loads_json(body)
+    except NestingError as exc:
+        raise ParseError(str(exc)) from None
+    except ValueError:
         raise ParseError("The report is not JSON.") from None
     if not isinstance(data, list):
         raise ParseError("A report is a JSON list of {token, type, url, source} objects.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -18,6 +17,7 @@ from strawberry.django.views import GraphQLView as StrawberryView
 
 from tokenward.credentials.scopes import Scope
 from tokenward.errors import ErrorCode
+from tokenward.nesting import NestingError, loads_json
 from tokenward.tracker.graphql_schema import schema
 from tokenward.web.cookieless import AnyAcceptJSON
 
@@ -46,7 +46,10 @@ class StrawberryGraphQLView(StrawberryView):
             return _error(400, "The request body is not valid UTF-8")
 
     def decode_json(self, data: str | bytes) -> object:
-        decoded = json.loads(data)
+        try:
+            decoded = loads_json(data)
+        except NestingError as exc:
+            raise HTTPException(400, str(exc)) from None
         if not isinstance(decoded, dict):
             # Strawberry expects an object here and would fail with a 500 on anything else.
             raise HTTPException(400, "The request body must be a JSON object")
@@ -66,8 +69,8 @@ def _has_mutation(request: Request) -> bool:
         query = django_request.GET.get("query", "")
     else:
         try:
-            body = json.loads(django_request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            body = loads_json(django_request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):  # NestingError too
             return False  # strawberry answers the malformed body itself
         query = body.get("query") if isinstance(body, dict) else None
     if not isinstance(query, str):

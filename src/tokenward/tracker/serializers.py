@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from tokenward.accounts import services as accounts
 from tokenward.accounts.models import AccountType, Role, User
+from tokenward.id_fields import IdRelatedField
 from tokenward.tracker import access
 from tokenward.tracker.models import Project, StoryState, UserStory
 
@@ -96,14 +97,14 @@ class ProjectSerializer(serializers.ModelSerializer):
     leader = UserRefSerializer(read_only=True, allow_null=True)
     created_by = UserRefSerializer(read_only=True, allow_null=True)
     members = UserRefSerializer(many=True, read_only=True)
-    leader_id = serializers.PrimaryKeyRelatedField(
+    leader_id = IdRelatedField(
         source="leader",
         queryset=User.objects.all(),
         write_only=True,
         required=False,
         allow_null=True,
     )
-    member_ids = serializers.PrimaryKeyRelatedField(
+    member_ids = IdRelatedField(
         source="members",
         queryset=User.objects.all(),
         many=True,
@@ -132,7 +133,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         return f"projects/{project.id}"
 
 
-class VisibleProjectField(serializers.PrimaryKeyRelatedField):
+class VisibleProjectField(IdRelatedField):
     """A project id, looked up among the projects the caller may read: one it may not read
     is answered as a missing one ("Invalid pk"), never as a 403 that tells it exists."""
 
@@ -145,7 +146,7 @@ class UserStorySerializer(serializers.ModelSerializer):
     project = ProjectRefSerializer(read_only=True)
     owner = UserRefSerializer(read_only=True, allow_null=True)
     project_id = VisibleProjectField(source="project", write_only=True)
-    owner_id = serializers.PrimaryKeyRelatedField(
+    owner_id = IdRelatedField(
         source="owner",
         queryset=User.objects.all(),
         write_only=True,

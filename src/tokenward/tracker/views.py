@@ -75,6 +75,7 @@ class UserViewSet(FieldsSelectionMixin, viewsets.ModelViewSet):
 
     serializer_class = UserSerializer
     queryset = User.objects.order_by("id")
+    lookup_value_regex = ID_PATTERN  # "\u0661" is no id: int() would read it as 1
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def check_permissions(self, request: Request) -> None:
