@@ -9,7 +9,7 @@ credentials must work (DESIGN.md, "Rules every credential obeys"; security check
 - a password change ends sessions, 24-hour tokens, service tokens, offline tokens (and the
   JWTs they bought) and OAuth2 grants, and the old password; personal access tokens stay;
 - a deactivated user's credentials all fail and come back with reactivation, except the
-  24-hour tokens, which deactivation ends;
+  24-hour tokens and the browser sessions, which deactivation ends for good;
 - with the token permission off every token fails (and comes back when it is switched on);
   the password and the browser session do not depend on it;
 - a revoked credential fails for good.
@@ -275,7 +275,7 @@ class CredentialLifecycle(RuleBasedStateMachine):
         accounts.set_active(self.fresh_user(), False)
         self.active = False
         for credential in self.every_credential():
-            if credential.kind == "tuleap":
+            if credential.kind in ("tuleap", "session"):
                 credential.revoked = True
 
     @precondition(lambda self: not self.active)

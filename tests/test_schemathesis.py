@@ -29,6 +29,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection, use_after_free
 
+from tests.conftest import basic_header
 from tokenward.audit.services import ClientInfo
 from tokenward.wsgi import application
 
@@ -301,7 +302,9 @@ def _send(method: str, path: str, actor, body: str = "", media: str = "applicati
         url,
         body,
         content_type=media,
-        HTTP_AUTHORIZATION=f"Bearer {_fresh_token(actor)}",
+        # Basic, not a token: a token may issue no credential (``authn.issuing``), and these
+        # bodies must reach the parsers of the issuing endpoints too.
+        HTTP_AUTHORIZATION=basic_header(actor.login, actor.raw_password),
         **kw,
     )
 

@@ -28,6 +28,13 @@ def migrate_with(data_dir: Path, **environment: str) -> subprocess.CompletedProc
     )
 
 
+def nothing_migrated(data_dir: Path) -> bool:
+    """Whether the SQLite database holds nothing: missing, or the empty file that settings
+    create 0600 before SQLite opens it (``datadir.protect_sqlite_database``)."""
+    database = data_dir / "tokenward.sqlite3"
+    return not database.exists() or database.stat().st_size == 0
+
+
 def test_the_shipped_settings_pass():
     assert check_token_settings() == []
 
@@ -135,7 +142,7 @@ def test_a_bad_trusted_proxy_in_the_environment_stops_the_server(tmp_path):
     assert "SSO_TRUSTED_PROXIES" in result.stderr
     assert "'proxy.local'" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not (tmp_path / "tokenward.sqlite3").exists(), "nothing is migrated"
+    assert nothing_migrated(tmp_path)
 
 
 def test_the_shipped_client_address_settings_pass():
@@ -191,4 +198,4 @@ def test_a_bad_trusted_proxy_in_the_environment_stops_the_server_before_migratin
     assert "tokenward.E024" in result.stderr
     assert "'0.0.0.0/0'" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not (tmp_path / "tokenward.sqlite3").exists(), "nothing is migrated"
+    assert nothing_migrated(tmp_path)

@@ -184,6 +184,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _form({"token": _text("The token to look at.")}, ["token"]),
             "responses": {
                 "200": _json("What the token is, if active.", "Introspection"),
+                "400": OAUTH_ERROR,  # a NUL character anywhere (``web.nul_bytes``)
                 "401": OAUTH_ERROR,
             },
         }
