@@ -79,27 +79,36 @@ def authorize_query(app: App, challenge: str, scope: str = "read write", **extra
     return "/oauth/authorize/?" + urlencode(params)
 
 
+def authorization_code(app: App, user, scope: str = "read write") -> tuple[str, str]:
+    """Let ``user`` consent in a browser; return the code and its PKCE verifier."""
+    browser = Client()
+    browser.force_login(user)
+    verifier, challenge = pkce_pair()
+    location = consent(browser, authorize_query(app, challenge, scope))
+    return parse_qs(urlsplit(location).query)["code"][0], verifier
+
+
+def exchange(app: App, code: str, verifier: str, **headers: str):
+    """Trade ``code`` at the token endpoint as ``app`` would; return the reply."""
+    return Client(**headers).post(
+        "/oauth/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "client_id": app.client_id,
+            "client_secret": app.secret or "",
+            "code_verifier": verifier,
+        },
+    )
+
+
 @pytest.fixture
 def obtain_tokens(db):
     """Run the whole code flow in process for ``user``; return the token endpoint's JSON."""
 
     def obtain(app: App, user, scope: str = "read write") -> dict:
-        browser = Client()
-        browser.force_login(user)
-        verifier, challenge = pkce_pair()
-        location = consent(browser, authorize_query(app, challenge, scope))
-        code = parse_qs(urlsplit(location).query)["code"][0]
-        reply = Client().post(
-            "/oauth/token/",
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT_URI,
-                "client_id": app.client_id,
-                "client_secret": app.secret or "",
-                "code_verifier": verifier,
-            },
-        )
+        reply = exchange(app, *authorization_code(app, user, scope))
         assert reply.status_code == 200, reply.content
         return reply.json()
 

@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
-from tests.oauth.conftest import REDIRECT_URI, authorize_query, consent, pkce_pair
+from tests.oauth.conftest import authorization_code, exchange
 from tests.oauth.test_endpoints import use
 from tokenward.audit.models import Action, AuditEvent
 from tokenward.oauth.models import RedeemedCode
 from tokenward.oauth.validators import TokenwardOAuth2Validator
 
 pytestmark = pytest.mark.django_db
-
-
-def authorization_code(app, user) -> tuple[str, str]:
-    """Let ``user`` consent in a browser; return the code and its PKCE verifier."""
-    browser = Client()
-    browser.force_login(user)
-    verifier, challenge = pkce_pair()
-    location = consent(browser, authorize_query(app, challenge))
-    return parse_qs(urlsplit(location).query)["code"][0], verifier
-
-
-def exchange(app, code: str, verifier: str, **headers: str):
-    return Client(**headers).post(
-        "/oauth/token/",
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-            "client_id": app.client_id,
-            "client_secret": app.secret or "",
-            "code_verifier": verifier,
-        },
-    )
 
 
 def refresh(app, refresh_token: str):
