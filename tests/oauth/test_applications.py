@@ -59,6 +59,22 @@ def test_member_who_does_not_lead_the_project_is_refused(as_basic, member, admin
     assert not Application.objects.exists()
 
 
+@pytest.mark.parametrize("hidden", [True, False], ids=["private-project", "missing-id"])
+def test_a_stranger_naming_a_private_project_is_answered_as_for_a_missing_one(
+    as_basic, admin, outsider, make_project, hidden
+):
+    project = make_project(leader=admin)  # private, and the outsider is no member
+    project_id = project.pk if hidden else project.pk + 1000
+
+    reply = as_basic(outsider).post(PATH, body() | {"project": project_id}, format="json")
+
+    assert reply.status_code == 400
+    assert reply.json()["errors"] == {
+        "project": [f'Invalid pk "{project_id}" - object does not exist.']
+    }
+    assert not Application.objects.exists()
+
+
 def test_non_administrator_needs_a_project(as_basic, member):
     reply = as_basic(member).post(PATH, body(), format="json")
 

@@ -20,10 +20,9 @@ from rest_framework.views import APIView
 
 from tokenward.authn.client import client_info
 from tokenward.authn.issuing import Issuing, check_request_may_issue
-from tokenward.id_fields import IdRelatedField
 from tokenward.oauth import services
 from tokenward.tokens.serializers import RevokedCountSerializer, TokenErrorSerializer
-from tokenward.tracker.models import Project
+from tokenward.tracker.serializers import VisibleProjectField
 from tokenward.web.security import issuing_reply
 
 METHOD = "api"
@@ -37,7 +36,9 @@ class ApplicationRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     redirect_uris = serializers.ListField(child=serializers.CharField(max_length=500), min_length=1)
     client_type = serializers.ChoiceField(choices=services.CLIENT_TYPES)
-    project = IdRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+    # A private project the caller may not read is an unknown id (400), as everywhere else:
+    # a 403 would tell a stranger that it exists.
+    project = VisibleProjectField(required=False, allow_null=True)
 
 
 class ApplicationSerializer(serializers.Serializer):

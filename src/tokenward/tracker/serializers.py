@@ -137,6 +137,8 @@ class VisibleProjectField(IdRelatedField):
     """A project id, looked up among the projects the caller may read: one it may not read
     is answered as a missing one ("Invalid pk"), never as a 403 that tells it exists."""
 
+    queryset = Project.objects.all()  # only for the schema's type: lookups use get_queryset
+
     def get_queryset(self):
         request = self.context.get("request")
         return access.visible_projects(request.user) if request else Project.objects.none()
